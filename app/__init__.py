@@ -1,0 +1,1 @@
+"""School-improvement partnerships: schools, triads, clinics and support."""

@@ -1,0 +1,58 @@
+"""Settings, read from the environment (and a .env file) by pydantic-settings."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "development-only-secret-change-me"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'app.db'}"
+    secret_key: str = DEFAULT_SECRET
+    sqlite_busy_timeout_ms: int = 5000
+
+    session_cookie_name: str = "sp_session"
+    session_max_age_seconds: int = 60 * 60 * 12
+    csrf_cookie_name: str = "sp_csrf"
+
+    sign_in_max_failures: int = 5
+    sign_in_window_seconds: int = 15 * 60
+
+    htmx_script_url: str = "https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js"
+    htmx_integrity: str | None = Field(
+        default="sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+    )
+    static_dir: Path = PROJECT_ROOT / "app" / "static"
+    node_modules_dir: Path = PROJECT_ROOT / "node_modules"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.environment != "development" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "SECRET_KEY is still the development default; set SECRET_KEY to a long random "
+                "value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        if len(self.secret_key) < 16:
+            raise ValueError("SECRET_KEY must be at least 16 characters long")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

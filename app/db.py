@@ -1,0 +1,136 @@
+"""The engine, the session and the tenant guard.
+
+Every table that belongs to a partnership inherits ``TenantScoped``. A session is told its
+tenant once (``set_tenant``); from then on every ORM query on a tenant table is filtered to
+that partnership and every new row is stamped with it. A session with no tenant sees no
+tenant rows at all, so forgetting to scope fails closed. Work that must cross partnerships
+(signing in by token, the command line) says so explicitly with ``all_tenants``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.models.base import TenantScoped
+
+TENANT_KEY = "tenant_id"
+ALL_TENANTS_KEY = "all_tenants"
+
+
+class TenantViolation(RuntimeError):
+    """A write tried to touch a row of another partnership."""
+
+
+def build_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # Let SQLAlchemy, not the driver, decide when a transaction begins (see _begin).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # A write transaction takes the write lock up front (IMMEDIATE). A deferred one that
+            # reads and then writes can deadlock on the lock upgrade, and busy_timeout cannot help.
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache
+def get_engine() -> Engine:
+    settings = get_settings()
+    return build_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+
+def new_session(*, write: bool, engine: Engine | None = None) -> Session:
+    engine = engine or get_engine()
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
+    return Session(bind=bind, expire_on_commit=False)
+
+
+def set_tenant(session: Session, partnership_id: int) -> None:
+    current = session.info.get(TENANT_KEY)
+    if current is not None and current != partnership_id:
+        raise TenantViolation("this session already belongs to another partnership")
+    session.info[TENANT_KEY] = partnership_id
+
+
+@contextmanager
+def all_tenants(session: Session) -> Iterator[Session]:
+    """Lift the tenant filter for the block; for sign-in lookups and operator commands."""
+    previous = session.info.get(ALL_TENANTS_KEY, False)
+    session.info[ALL_TENANTS_KEY] = True
+    try:
+        yield session
+    finally:
+        session.info[ALL_TENANTS_KEY] = previous
+
+
+@contextmanager
+def session_scope(*, write: bool = True, engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    session = new_session(write=write, engine=engine)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_tenant(state: ORMExecuteState) -> None:
+    session = state.session
+    if session.info.get(ALL_TENANTS_KEY):
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    tenant_id = session.info.get(TENANT_KEY)
+    if tenant_id is None:
+        # Fail closed: no tenant known, no tenant rows visible.
+        criteria = lambda cls: cls.partnership_id.is_(None)
+    else:
+        criteria = lambda cls: cls.partnership_id == tenant_id
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, criteria, include_aliases=True, track_closure_variables=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, _ctx, _instances) -> None:
+    if session.info.get(ALL_TENANTS_KEY):
+        return
+    tenant_id = session.info.get(TENANT_KEY)
+    for obj in session.new:
+        if not isinstance(obj, TenantScoped):
+            continue
+        if obj.partnership_id is None:
+            if tenant_id is None:
+                raise TenantViolation(f"cannot create {type(obj).__name__} without a partnership")
+            obj.partnership_id = tenant_id
+        elif tenant_id is not None and obj.partnership_id != tenant_id:
+            raise TenantViolation(f"cannot create {type(obj).__name__} in another partnership")
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, TenantScoped) and tenant_id is not None and obj.partnership_id != tenant_id:
+            raise TenantViolation(f"cannot change {type(obj).__name__} of another partnership")

@@ -1,0 +1,21 @@
+"""Every table, imported here so that Alembic and the tenant guard see them all."""
+
+from app.models.account import ApiToken, Membership, SignInAttempt, User, WebSession
+from app.models.base import TenantScoped
+from app.models.indicator import Indicator
+from app.models.inspection import Inspection
+from app.models.partnership import Partnership
+from app.models.school import School
+
+__all__ = [
+    "ApiToken",
+    "Indicator",
+    "Inspection",
+    "Membership",
+    "Partnership",
+    "School",
+    "SignInAttempt",
+    "TenantScoped",
+    "User",
+    "WebSession",
+]

@@ -1,0 +1,97 @@
+"""People, their memberships of partnerships, web sessions and API tokens."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import TenantScoped, UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    """A member's role. Officer: full control of the partnership. Viewer: read only.
+
+    Later roles (lead headteacher, headteacher, clinic chair) are scoped to a collaborative or
+    a school through Membership.scope_kind / scope_id.
+    """
+
+    officer = "officer"
+    viewer = "viewer"
+
+
+class ScopeKind(StrEnum):
+    partnership = "partnership"
+    collaborative = "collaborative"
+    school = "school"
+
+
+class TokenScope(StrEnum):
+    read = "read"
+    write = "write"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_signed_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Membership(TenantScoped, table=True):
+    __table_args__ = (
+        UniqueConstraint("user_id", "partnership_id", "role", "scope_kind", "scope_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=40)
+    scope_kind: str = Field(default=ScopeKind.partnership.value, max_length=20)
+    scope_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random key; only its hash is stored."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    partnership_id: int = Field(foreign_key="partnership.id", ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ApiToken(TenantScoped, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16, index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    scopes: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(s for s in self.scopes.split() if s)
+
+
+class SignInAttempt(SQLModel, table=True):
+    """Failed sign-ins, counted per email and per address for rate limiting."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, index=True)
+    client_ip: str = Field(max_length=64, index=True)
+    attempted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)

@@ -1,0 +1,73 @@
+"""Indicators: dated figures per school (measure, academic year, value, source)."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import ConfigDict, StringConstraints
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import TenantScoped, UTCDateTime, utcnow, version_column
+from app.models.types import Number
+
+Measure = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
+AcademicYear = Annotated[str, StringConstraints(pattern=r"^\d{4}/\d{2}$")]
+Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+# Measures the red-flag rules will read. Others are accepted and kept.
+KNOWN_MEASURES = (
+    "attainment",
+    "progress",
+    "absence",
+    "persistent_absence",
+    "exclusions",
+    "budget_balance",
+    "governor_vacancies",
+    "roll",
+)
+
+
+_VERSION = version_column()
+
+
+class Indicator(TenantScoped, table=True):
+    __mapper_args__ = {"version_id_col": _VERSION}
+    __table_args__ = (UniqueConstraint("school_id", "measure", "academic_year", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True, ondelete="CASCADE")
+    measure: str = Field(max_length=60, index=True)
+    academic_year: str = Field(max_length=7)
+    value: float
+    source: str = Field(max_length=100)
+    recorded_on: date
+    version: int | None = Field(default=None, sa_column=_VERSION)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class IndicatorCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    measure: Measure
+    academic_year: AcademicYear
+    value: Number
+    source: Source
+    recorded_on: date | None = Field(default=None, description="Defaults to today.")
+
+
+class IndicatorUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: Number | None = None
+    recorded_on: date | None = None
+
+
+class IndicatorPublic(SQLModel):
+    id: int
+    measure: str
+    academic_year: str
+    value: float
+    source: str
+    recorded_on: date
+    version: int

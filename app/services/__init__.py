@@ -1,0 +1,1 @@
+"""The domain: every query, rule and permission decision lives here."""

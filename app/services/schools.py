@@ -1,0 +1,241 @@
+"""The schools register: find, page, create, update and remove schools by URN."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from app.models.base import utcnow
+from app.models.inspection import Framework, Headline, InspectionSummary
+from app.models.school import School, SchoolCreate, SchoolUpdate
+from app.services import concurrency, inspections, partnerships
+from app.services.concurrency import require_match
+from app.services.paging import SortKey, apply_keyset, clamp_limit, decode_cursor, encode_cursor
+from app.services.principal import Principal, bind
+
+NOT_INSPECTED = "not_inspected"
+UNCATEGORISED = "none"
+
+SORTS: dict[str, tuple] = {
+    "name": (lambda: func.lower(School.name), str),
+    "urn": (lambda: School.urn, str),
+    "pupils": (lambda: func.coalesce(School.pupils, -1), int),
+    "fsm_percent": (lambda: func.coalesce(School.fsm_percent, -1.0), float),
+}
+SORT_CHOICES = sorted([*SORTS, *(f"-{s}" for s in SORTS)])
+
+
+@dataclass
+class SchoolFilters:
+    q: str | None = None
+    phase: list[str] = field(default_factory=list)
+    establishment_type: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    la_category: list[str] = field(default_factory=list)
+    ofsted: list[str] = field(default_factory=list)
+    engaged: bool | None = None
+    updated_since: datetime | None = None
+
+
+@dataclass
+class SchoolRow:
+    school: School
+    latest_inspection: InspectionSummary | None
+
+
+@dataclass
+class SchoolPageResult:
+    rows: list[SchoolRow]
+    total: int
+    limit: int
+    next_cursor: str | None
+
+
+def _sort_key(sort: str) -> SortKey:
+    name = sort.removeprefix("-")
+    if name not in SORTS:
+        message = f"sort by one of: {', '.join(SORT_CHOICES)}"
+        raise BadRequest(message, errors=[FieldError("sort", message, "query")])
+    expression, kind = SORTS[name]
+    return SortKey(sort, expression(), sort.startswith("-"), kind)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filtered(stmt, filters: SchoolFilters, latest):
+    if filters.q and filters.q.strip():
+        q = filters.q.strip()
+        stmt = stmt.where(or_(School.name.ilike(_like(q), escape="\\"), School.urn.startswith(q)))
+    if filters.phase:
+        stmt = stmt.where(School.phase.in_(filters.phase))
+    if filters.establishment_type:
+        stmt = stmt.where(School.establishment_type.in_(filters.establishment_type))
+    if filters.status:
+        stmt = stmt.where(School.status.in_(filters.status))
+    if filters.la_category:
+        named = [c for c in filters.la_category if c != UNCATEGORISED]
+        conditions = [School.la_category.in_(named)] if named else []
+        if UNCATEGORISED in filters.la_category:
+            conditions.append(School.la_category.is_(None))
+        stmt = stmt.where(or_(*conditions))
+    if filters.ofsted:
+        headlines = [h for h in filters.ofsted if h != NOT_INSPECTED]
+        conditions = [latest.c.headline.in_(headlines)] if headlines else []
+        if NOT_INSPECTED in filters.ofsted:
+            conditions.append(latest.c.headline.is_(None))
+        stmt = stmt.where(or_(*conditions))
+    if filters.engaged is not None:
+        stmt = stmt.where(School.engaged.is_(filters.engaged))
+    if filters.updated_since is not None:
+        stmt = stmt.where(School.updated_at >= filters.updated_since)
+    return stmt
+
+
+def _check_filters(filters: SchoolFilters) -> None:
+    allowed_ofsted = {h.value for h in Headline} | {NOT_INSPECTED}
+    bad = [h for h in filters.ofsted if h not in allowed_ofsted]
+    if bad:
+        message = f"unknown Ofsted outcome {bad[0]!r}; use one of: {', '.join(sorted(allowed_ofsted))}"
+        raise BadRequest(message, errors=[FieldError("ofsted", message, "query")])
+
+
+def page(session: Session, filters: SchoolFilters, *, sort: str = "name", limit: int = 50,
+         cursor: str | None = None, by: Principal) -> SchoolPageResult:
+    """A page of the partnership's schools, filtered and sorted, with the total that match."""
+    bind(session, by)
+    by.require_read()
+    _check_filters(filters)
+    limit = clamp_limit(limit)
+    key = _sort_key(sort)
+    after = decode_cursor(cursor, sort, key.kind) if cursor else None
+
+    latest = inspections.latest_per_school(by)
+    base = select(School).outerjoin(latest, latest.c.school_id == School.id)
+    base = _filtered(base, filters, latest)
+
+    total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+    stmt = base.add_columns(latest.c.inspected_on, latest.c.framework, latest.c.headline)
+    stmt = apply_keyset(stmt, key, School.id, after).limit(limit + 1)
+    results = session.execute(stmt).all()
+
+    rows = [SchoolRow(r[0], _summary(r[1], r[2], r[3])) for r in results[:limit]]
+    next_cursor = None
+    if len(results) > limit:
+        last = rows[-1].school
+        next_cursor = encode_cursor(sort, _cursor_value(last, key.name.removeprefix("-")), last.id)
+    return SchoolPageResult(rows, total or 0, limit, next_cursor)
+
+
+def _cursor_value(school: School, sort: str):
+    if sort == "name":
+        return school.name.lower()
+    if sort == "pupils":
+        return school.pupils if school.pupils is not None else -1
+    if sort == "fsm_percent":
+        return float(school.fsm_percent) if school.fsm_percent is not None else -1.0
+    return getattr(school, sort)
+
+
+def _summary(inspected_on, framework, headline) -> InspectionSummary | None:
+    if inspected_on is None:
+        return None
+    return InspectionSummary(inspected_on=inspected_on, framework=Framework(framework),
+                             headline=Headline(headline))
+
+
+def get(session: Session, urn: str, *, by: Principal) -> School:
+    """The school with this URN in the caller's partnership, or 404 (also for other partnerships)."""
+    bind(session, by)
+    by.require_read()
+    school = session.scalars(select(School).where(School.urn == urn)).first()
+    if school is None:
+        raise NotFound(f"no school with URN {urn} in this partnership")
+    return school
+
+
+def get_row(session: Session, urn: str, *, by: Principal) -> SchoolRow:
+    """A school with its latest inspection summary."""
+    school = get(session, urn, by=by)
+    history = inspections.list_for_school(session, school, by=by)
+    latest = history[0] if history else None
+    summary = _summary(latest.inspected_on, latest.framework, latest.headline) if latest else None
+    return SchoolRow(school, summary)
+
+
+def facets(session: Session, *, by: Principal) -> dict[str, list[str]]:
+    """The establishment types in use, for filter choices."""
+    bind(session, by)
+    types = session.scalars(
+        select(School.establishment_type).where(School.establishment_type.is_not(None))
+        .distinct().order_by(School.establishment_type)
+    ).all()
+    return {"establishment_type": list(types)}
+
+
+def validate(school: School, scheme: list[str]) -> None:
+    """The rules a school must satisfy, whichever face or import wrote it."""
+    errors = []
+    if not school.engaged and not (school.not_engaged_reason or "").strip():
+        errors.append(FieldError("not_engaged_reason", "say why the school is not engaged in the network"))
+    if school.la_category is not None and school.la_category not in scheme:
+        errors.append(FieldError("la_category", f"use one of this partnership's categories: {', '.join(scheme)}"))
+    if school.opened_on and school.closed_on and school.closed_on < school.opened_on:
+        errors.append(FieldError("closed_on", "a school cannot close before it opened"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create(session: Session, data: SchoolCreate, *, by: Principal) -> School:
+    """Add a school to the register."""
+    bind(session, by)
+    by.require_write()
+    scheme = partnerships.current(session, by=by).category_scheme
+    school = School(**data.model_dump(mode="json"))
+    school.headteacher_started_on = data.headteacher_started_on
+    school.opened_on, school.closed_on = data.opened_on, data.closed_on
+    validate(school, scheme)
+    if session.scalars(select(School.id).where(School.urn == data.urn)).first() is not None:
+        raise Conflict(f"a school with URN {data.urn} is already in the register",
+                       errors=[FieldError("urn", "already in the register")])
+    session.add(school)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"a school with URN {data.urn} is already in the register",
+                       errors=[FieldError("urn", "already in the register")]) from None
+    return school
+
+
+def update(session: Session, urn: str, data: SchoolUpdate, *, if_match: str | None,
+           by: Principal) -> School:
+    """Change some of a school's details, refusing if the caller's copy is stale."""
+    school = get(session, urn, by=by)
+    by.require_write()
+    require_match(if_match, school.version, what="school")
+    changes = data.model_dump(exclude_unset=True)
+    required = {"name", "phase", "status", "engaged"}
+    nulled = sorted(k for k in required if k in changes and changes[k] is None)
+    if nulled:
+        raise ValidationFailed([FieldError(k, "cannot be empty") for k in nulled])
+    for key, value in changes.items():
+        setattr(school, key, value.value if hasattr(value, "value") else value)
+    validate(school, partnerships.current(session, by=by).category_scheme)
+    if session.is_modified(school):
+        school.updated_at = utcnow()
+        concurrency.flush(session, what="school")
+    return school
+
+
+def delete(session: Session, urn: str, *, if_match: str | None, by: Principal) -> None:
+    """Remove a school and its history from the register."""
+    school = get(session, urn, by=by)
+    by.require_write()
+    require_match(if_match, school.version, what="school")
+    session.delete(school)
+    concurrency.flush(session, what="school")

@@ -1,0 +1,48 @@
+"""API dependencies: the bearer-token principal and object loaders."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+
+from app.deps import SessionDep, open_session
+from app.errors import Unauthorized
+from app.models.school import School
+from app.services import schools, tokens
+from app.services.principal import Principal, bind
+
+
+def api_principal(request: Request, session: SessionDep) -> Principal:
+    """The integration calling: only `Authorization: Bearer <token>` is accepted, never a cookie."""
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise Unauthorized("send an API token as `Authorization: Bearer <token>`",
+                           headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    try:
+        principal = tokens.authenticate(session, credentials.strip())
+    except Unauthorized as exc:
+        exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"')
+        raise
+    principal.require_read()
+    # last_used_at is written in a transaction of its own, so a read request never upgrades
+    # its own transaction to a write (see app.db on SQLite locking).
+    touch_session = open_session(request, write=True)
+    try:
+        tokens.touch(touch_session, principal.token_id)
+        touch_session.commit()
+    finally:
+        touch_session.close()
+    bind(session, principal)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(api_principal)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read; required to change a record.")]
+URNPath = Annotated[str, Path(pattern=r"^\d{6}$", description="The school's 6-digit URN")]
+
+
+def school_from_path(urn: URNPath, session: SessionDep, by: CurrentPrincipal) -> School:
+    return schools.get(session, urn, by=by)
+
+
+SchoolFromPath = Annotated[School, Depends(school_from_path)]

@@ -1,0 +1,15 @@
+"""Assembles the API: every route under /api/v1 requires a bearer token."""
+
+from fastapi import APIRouter, Depends
+
+from app.api import school_records, schools
+from app.api.deps import api_principal
+from app.api.problems import problem_responses
+
+api_router = APIRouter(
+    prefix="/api/v1",
+    dependencies=[Depends(api_principal)],
+    responses=problem_responses(401, 403, 422),
+)
+api_router.include_router(schools.router)
+api_router.include_router(school_records.router)

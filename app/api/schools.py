@@ -1,0 +1,84 @@
+"""/api/v1/schools: the schools register, with inspections and indicators under each school."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.api.deps import CurrentPrincipal, IfMatch, SchoolFromPath, URNPath
+from app.api.problems import problem_responses
+from app.deps import SessionDep
+from app.models.school import Phase, SchoolCreate, SchoolPage, SchoolPublic, SchoolStatus, SchoolUpdate
+from app.services import schools
+from app.services.concurrency import etag
+from app.services.paging import MAX_LIMIT
+from app.services.schools import SORT_CHOICES, SchoolFilters, SchoolRow
+
+router = APIRouter(prefix="/schools", tags=["schools"])
+
+
+def to_public(row: SchoolRow) -> SchoolPublic:
+    return SchoolPublic.model_validate(
+        {**row.school.model_dump(), "latest_inspection": row.latest_inspection}
+    )
+
+
+@router.get("", response_model=SchoolPage, responses=problem_responses(400))
+def list_schools(
+    session: SessionDep,
+    by: CurrentPrincipal,
+    q: Annotated[str | None, Query(max_length=100, description="Part of the name, or the start of the URN")] = None,
+    phase: Annotated[list[Phase] | None, Query()] = None,
+    establishment_type: Annotated[list[str] | None, Query(alias="type")] = None,
+    school_status: Annotated[list[SchoolStatus] | None, Query(alias="status")] = None,
+    la_category: Annotated[list[str] | None, Query(description="A category of the partnership's scheme, or `none`")] = None,
+    ofsted: Annotated[list[str] | None, Query(description="Latest inspection headline, or `not_inspected`")] = None,
+    engaged: bool | None = None,
+    updated_since: datetime | None = None,
+    sort: Annotated[str, Query(description=f"One of: {', '.join(SORT_CHOICES)}")] = "name",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> SchoolPage:
+    """Page through the partnership's schools. Follow `next_cursor` until it is null."""
+    filters = SchoolFilters(
+        q=q, phase=[p.value for p in phase or []], establishment_type=establishment_type or [],
+        status=[s.value for s in school_status or []], la_category=la_category or [], ofsted=ofsted or [],
+        engaged=engaged, updated_since=updated_since,
+    )
+    result = schools.page(session, filters, sort=sort, limit=limit, cursor=cursor, by=by)
+    return SchoolPage(items=[to_public(r) for r in result.rows], total=result.total,
+                      limit=result.limit, next_cursor=result.next_cursor)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SchoolPublic,
+             responses=problem_responses(403, 409))
+def create_school(data: SchoolCreate, session: SessionDep, by: CurrentPrincipal, response: Response) -> SchoolPublic:
+    """Add a school to the register."""
+    school = schools.create(session, data, by=by)
+    response.headers["ETag"] = etag(school.version)
+    response.headers["Location"] = f"/api/v1/schools/{school.urn}"
+    return to_public(SchoolRow(school, None))
+
+
+@router.get("/{urn}", response_model=SchoolPublic, responses=problem_responses(404))
+def get_school(urn: URNPath, session: SessionDep, by: CurrentPrincipal, response: Response) -> SchoolPublic:
+    """One school, with its ETag for later updates."""
+    row = schools.get_row(session, urn, by=by)
+    response.headers["ETag"] = etag(row.school.version)
+    return to_public(row)
+
+
+@router.patch("/{urn}", response_model=SchoolPublic, responses=problem_responses(403, 404, 412, 428))
+def update_school(urn: URNPath, data: SchoolUpdate, session: SessionDep, by: CurrentPrincipal,
+                  if_match: IfMatch, response: Response) -> SchoolPublic:
+    """Change some fields of a school. Send `If-Match` with the ETag you read."""
+    schools.update(session, urn, data, if_match=if_match, by=by)
+    row = schools.get_row(session, urn, by=by)
+    response.headers["ETag"] = etag(row.school.version)
+    return to_public(row)
+
+
+@router.delete("/{urn}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(403, 404, 412, 428))
+def delete_school(school: SchoolFromPath, session: SessionDep, by: CurrentPrincipal, if_match: IfMatch) -> None:
+    """Remove a school and its inspections and indicators. Send `If-Match`."""
+    schools.delete(session, school.urn, if_match=if_match, by=by)

@@ -1,0 +1,72 @@
+"""Error handlers: problem details for the API, an error page for the browser."""
+
+import re
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.db import TenantViolation
+from app.errors import PROBLEM_JSON, AppError, BadRequest, FieldError, NotFound, ValidationFailed
+
+_FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
+
+_FRIENDLY = {
+    "extra_forbidden": "unknown field; this API does not accept it",
+    "missing": "required",
+}
+
+
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        location = loc[0] if loc else "body"
+        field = ".".join(loc[1:]) or location
+        message = _FRIENDLY.get(err.get("type", ""), err.get("msg", "invalid"))
+        named = _FIELD_IN_MESSAGE.match(err.get("msg", ""))
+        if named and err.get("type") == "value_error":
+            field, message = named.group(1), named.group(2)
+        errors.append(FieldError(field=field, message=message, location=location))
+    return errors
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem_response(request: Request, exc: AppError) -> Response:
+    return JSONResponse(exc.problem(instance=request.url.path), status_code=exc.status_code,
+                        media_type=PROBLEM_JSON, headers=exc.headers)
+
+
+def install(app: FastAPI, render_error_page) -> None:  # noqa: ANN001
+    """Register the handlers. `render_error_page(request, exc)` draws the HTML face."""
+
+    def respond(request: Request, exc: AppError) -> Response:
+        if is_api(request) or "text/html" not in request.headers.get("accept", "text/html"):
+            return problem_response(request, exc)
+        return render_error_page(request, exc)
+
+    @app.exception_handler(AppError)
+    async def on_app_error(request: Request, exc: AppError) -> Response:
+        return respond(request, exc)
+
+    @app.exception_handler(TenantViolation)
+    async def on_tenant_violation(request: Request, exc: TenantViolation) -> Response:
+        return respond(request, NotFound())
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return respond(request, BadRequest("the body is not valid JSON", errors=[
+                FieldError("body", "not valid JSON")]))
+        return respond(request, ValidationFailed(_field_errors(exc)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        error = AppError(str(exc.detail) if exc.detail else None, headers=dict(exc.headers or {}))
+        error.status_code = exc.status_code
+        error.slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return respond(request, error)

@@ -1,0 +1,180 @@
+"""People: users, their roles in partnerships, signing in and out."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.db import all_tenants
+from app.errors import Conflict, FieldError, NotFound, TooManyRequests, ValidationFailed
+from app.models.account import Membership, Role, ScopeKind, SignInAttempt, User, WebSession
+from app.models.base import utcnow
+from app.models.partnership import Partnership
+from app.security import hash_password, new_session_key, password_needs_rehash, sha256_hex, verify_password
+from app.services.principal import Principal
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 12
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def operator(partnership: Partnership) -> Principal:
+    """The command line acting as an officer of one partnership."""
+    return Principal(partnership_id=partnership.id, partnership_slug=partnership.slug,
+                     partnership_name=partnership.name, roles=frozenset({Role.officer.value}),
+                     user_name="command line")
+
+
+def create_user(session: Session, *, email: str, name: str, password: str) -> User:
+    """Create an account; the password is stored only as an argon2 hash."""
+    email = normalise_email(email)
+    errors = []
+    if not EMAIL_RE.match(email):
+        errors.append(FieldError("email", "enter a work email address, like name@school.org.uk"))
+    if not name.strip():
+        errors.append(FieldError("name", "enter the person's name"))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors.append(FieldError("password", f"use at least {MIN_PASSWORD_LENGTH} characters"))
+    if errors:
+        raise ValidationFailed(errors)
+    if session.scalars(select(User.id).where(User.email == email)).first() is not None:
+        raise Conflict(f"an account for {email} already exists", errors=[FieldError("email", "already registered")])
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email == normalise_email(email))).first()
+
+
+def grant(session: Session, user: User, partnership: Partnership, role: str) -> Membership:
+    """Give a user a partnership-wide role (idempotent)."""
+    if role not in {r.value for r in Role}:
+        raise ValidationFailed([FieldError("role", f"use one of: {', '.join(r.value for r in Role)}")])
+    with all_tenants(session):
+        existing = session.scalars(select(Membership).where(
+            Membership.user_id == user.id, Membership.partnership_id == partnership.id,
+            Membership.role == role, Membership.scope_kind == ScopeKind.partnership.value,
+        )).first()
+        if existing:
+            return existing
+        membership = Membership(user_id=user.id, partnership_id=partnership.id, role=role)
+        session.add(membership)
+        session.flush()
+    return membership
+
+
+def partnerships_of(session: Session, user_id: int) -> list[Partnership]:
+    """The partnerships a user belongs to, by name."""
+    with all_tenants(session):
+        stmt = (select(Partnership).join(Membership, Membership.partnership_id == Partnership.id)
+                .where(Membership.user_id == user_id).distinct().order_by(Partnership.name))
+        return list(session.scalars(stmt))
+
+
+def principal_for(session: Session, user: User, partnership_id: int) -> Principal | None:
+    """The user acting in one partnership, or None if they have no role there."""
+    with all_tenants(session):
+        rows = session.execute(
+            select(Membership.role, Partnership.slug, Partnership.name)
+            .join(Partnership, Partnership.id == Membership.partnership_id)
+            .where(Membership.user_id == user.id, Membership.partnership_id == partnership_id)
+        ).all()
+    if not rows:
+        return None
+    return Principal(partnership_id=partnership_id, partnership_slug=rows[0].slug,
+                     partnership_name=rows[0].name, roles=frozenset(r.role for r in rows),
+                     user_id=user.id, user_name=user.name)
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    error: str | None = None
+
+
+def _check_rate(session: Session, email: str, client_ip: str, now: datetime) -> None:
+    settings = get_settings()
+    since = now - timedelta(seconds=settings.sign_in_window_seconds)
+    by_email, by_ip = session.execute(
+        select(
+            func.count().filter(SignInAttempt.email == email),
+            func.count().filter(SignInAttempt.client_ip == client_ip),
+        ).where(SignInAttempt.attempted_at >= since,
+                or_(SignInAttempt.email == email, SignInAttempt.client_ip == client_ip))
+    ).one()
+    if by_email >= settings.sign_in_max_failures or by_ip >= settings.sign_in_max_failures * 4:
+        minutes = settings.sign_in_window_seconds // 60
+        raise TooManyRequests(
+            f"too many failed sign-ins; wait {minutes} minutes and try again",
+            headers={"Retry-After": str(settings.sign_in_window_seconds)},
+        )
+
+
+def sign_in(session: Session, *, email: str, password: str, client_ip: str) -> SignInResult:
+    """Check a password, counting failures; raises TooManyRequests when the limit is reached.
+
+    A failure is recorded and returned (not raised) so that the caller's transaction keeps it.
+    """
+    email = normalise_email(email)
+    now = utcnow()
+    _check_rate(session, email, client_ip, now)
+    user = find_user(session, email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        session.add(SignInAttempt(email=email, client_ip=client_ip, attempted_at=now))
+        session.flush()
+        return SignInResult(None, "the email address or password is not right")
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_signed_in_at = now
+    session.execute(delete(SignInAttempt).where(SignInAttempt.email == email))
+    return SignInResult(user)
+
+
+def start_session(session: Session, user: User, partnership_id: int) -> str:
+    """Open a browser session; returns the cookie value (only its hash is stored)."""
+    key = new_session_key()
+    expires = utcnow() + timedelta(seconds=get_settings().session_max_age_seconds)
+    session.add(WebSession(key_hash=sha256_hex(key), user_id=user.id, partnership_id=partnership_id,
+                           expires_at=expires))
+    session.flush()
+    return key
+
+
+def resolve_session(session: Session, key: str | None) -> tuple[WebSession, User] | None:
+    """The live session and its user for a cookie value, or None."""
+    if not key:
+        return None
+    row = session.execute(
+        select(WebSession, User).join(User, User.id == WebSession.user_id)
+        .where(WebSession.key_hash == sha256_hex(key))
+    ).first()
+    if row is None:
+        return None
+    web_session, user = row
+    if web_session.expires_at <= utcnow() or not user.is_active:
+        return None
+    return web_session, user
+
+
+def switch_partnership(session: Session, web_session: WebSession, user: User, partnership_id: int) -> None:
+    """Make another of the user's partnerships the active one."""
+    if principal_for(session, user, partnership_id) is None:
+        raise NotFound("no such partnership")
+    web_session.partnership_id = partnership_id
+    session.flush()
+
+
+def end_session(session: Session, key: str | None) -> None:
+    """Sign out: the session row is deleted, so the cookie is worthless even if kept."""
+    if key:
+        session.execute(delete(WebSession).where(WebSession.key_hash == sha256_hex(key)))

@@ -1,0 +1,26 @@
+"""Jinja2 templates that can render a whole page or one named block (for HTMX)."""
+
+from datetime import date, datetime
+
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from app.config import PROJECT_ROOT, get_settings
+
+templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "app" / "templates"))
+
+
+def _uk_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def _humanise(value: str | None) -> str:
+    if not value:
+        return ""
+    return value.replace("_", " ").capitalize()
+
+
+templates.env.filters["uk_date"] = _uk_date
+templates.env.filters["humanise"] = _humanise
+templates.env.globals["settings"] = get_settings

@@ -1,0 +1,30 @@
+"""Assembles the HTML face. Every state-changing request is CSRF-checked here, once."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.errors import AppError
+from app.web import auth
+from app.web.htmx import is_fragment, render
+from app.web.security import SignInRequired, sign_in_url, verify_csrf
+
+web_router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+web_router.include_router(auth.router)
+
+
+@web_router.get("/", include_in_schema=False)
+def home() -> Response:
+    return RedirectResponse("/schools", status_code=303)
+
+
+def render_error_page(request: Request, exc: AppError) -> Response:
+    """The HTML face of an error: sign-in redirect, or a page that says what went wrong."""
+    if isinstance(exc, SignInRequired):
+        target = sign_in_url(request)
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+    template = "errors/error.html"
+    response = render(request, template, {"error": exc}, block="content" if is_fragment(request) else None,
+                      status_code=exc.status_code, headers=exc.headers)
+    return response

@@ -1,0 +1,115 @@
+"""Plain factory functions for tests: make_school(session, partnership, **overrides)."""
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from app.db import all_tenants
+from app.models.account import ApiToken, Role, User
+from app.models.indicator import Indicator
+from app.models.inspection import Inspection, InspectionWrite
+from app.models.partnership import Partnership
+from app.models.school import School
+from app.security import new_api_token
+from app.services import accounts, inspections, partnerships
+
+PASSWORD = "correct horse battery staple"
+_urns = itertools.count(100001)
+_seq = itertools.count(1)
+
+
+def make_partnership(session: Session, **overrides) -> Partnership:
+    n = next(_seq)
+    values = {"name": f"Partnership {n}", "slug": f"partnership-{n}", "la_code": "874"} | overrides
+    with all_tenants(session):
+        return partnerships.create(session, **values)
+
+
+def make_user(session: Session, partnership: Partnership | None = None, role: str = Role.officer.value,
+              **overrides) -> User:
+    n = next(_seq)
+    values = {"email": f"person{n}@school.example", "name": f"Person {n}", "password": PASSWORD} | overrides
+    with all_tenants(session):
+        user = accounts.create_user(session, **values)
+        if partnership is not None:
+            accounts.grant(session, user, partnership, role)
+    return user
+
+
+def make_token(session: Session, partnership: Partnership, scopes: str = "read write", **overrides) -> str:
+    plain, prefix, digest = new_api_token()
+    with all_tenants(session):
+        session.add(ApiToken(partnership_id=partnership.id, name=overrides.get("name", "Integration"),
+                             prefix=prefix, token_hash=digest, scopes=scopes, revoked_at=overrides.get("revoked_at")))
+        session.flush()
+    return plain
+
+
+def make_school(session: Session, partnership: Partnership, **overrides) -> School:
+    urn = overrides.pop("urn", None) or str(next(_urns))
+    values = {"urn": urn, "name": f"School {urn}", "phase": "primary", "status": "open",
+              "establishment_type": "Community school", "la_code": "874", "la_name": "Peterborough",
+              "pupils": 210, "fsm_percent": 18.5, "engaged": True} | overrides
+    with all_tenants(session):
+        school = School(partnership_id=partnership.id, **values)
+        session.add(school)
+        session.flush()
+    return school
+
+
+def make_inspection(session: Session, school: School, **overrides) -> Inspection:
+    data = InspectionWrite(**({"inspected_on": date(2023, 5, 10), "overall_effectiveness": 2} | overrides))
+    with all_tenants(session):
+        inspection = Inspection(partnership_id=school.partnership_id, school_id=school.id,
+                                inspected_on=data.inspected_on, framework=data.framework.value,
+                                overall_effectiveness=data.overall_effectiveness,
+                                category_of_concern=data.category_of_concern.value if data.category_of_concern else None,
+                                safeguarding=data.safeguarding.value if data.safeguarding else None,
+                                grades={k: getattr(v, "value", v) for k, v in data.grades.items()},
+                                headline=inspections.headline(data).value)
+        session.add(inspection)
+        session.flush()
+    return inspection
+
+
+def make_indicator(session: Session, school: School, **overrides) -> Indicator:
+    values = {"measure": "absence", "academic_year": "2025/26", "value": 5.2, "source": "DfE",
+              "recorded_on": date(2026, 10, 1)} | overrides
+    with all_tenants(session):
+        indicator = Indicator(partnership_id=school.partnership_id, school_id=school.id, **values)
+        session.add(indicator)
+        session.flush()
+    return indicator
+
+
+@dataclass
+class World:
+    ours: Partnership
+    theirs: Partnership
+    officer: User
+    viewer: User
+    outsider: User
+    write_token: str
+    read_token: str
+    their_token: str
+    our_school: School
+    their_school: School
+
+
+def make_world(session: Session) -> World:
+    ours = make_partnership(session, name="Northfield Schools Partnership")
+    theirs = make_partnership(session, name="Southmoor Alliance")
+    world = World(
+        ours=ours, theirs=theirs,
+        officer=make_user(session, ours, Role.officer.value),
+        viewer=make_user(session, ours, Role.viewer.value),
+        outsider=make_user(session, theirs, Role.officer.value),
+        write_token=make_token(session, ours, "read write"),
+        read_token=make_token(session, ours, "read"),
+        their_token=make_token(session, theirs, "read write"),
+        our_school=make_school(session, ours, name="Alder Primary School"),
+        their_school=make_school(session, theirs, name="Birch Academy"),
+    )
+    return world

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 60 * 60 * 12
     csrf_cookie_name: str = "sp_csrf"
 
+    # argon2id cost; the defaults are argon2-cffi's recommended profile. Tests lower them.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
     sign_in_max_failures: int = 5
     sign_in_window_seconds: int = 15 * 60
 

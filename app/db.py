@@ -107,14 +107,20 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     tenant_id = session.info.get(TENANT_KEY)
-    if tenant_id is None:
-        # Fail closed: no tenant known, no tenant rows visible.
-        criteria = lambda cls: cls.partnership_id.is_(None)
-    else:
-        criteria = lambda cls: cls.partnership_id == tenant_id
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, criteria, include_aliases=True, track_closure_variables=True)
-    )
+    options = []
+    for cls in _tenant_classes():
+        # Fail closed: with no tenant known, no tenant rows are visible.
+        criterion = cls.partnership_id.is_(None) if tenant_id is None else cls.partnership_id == tenant_id
+        options.append(with_loader_criteria(cls, criterion, include_aliases=True))
+    state.statement = state.statement.options(*options)
+
+
+@lru_cache
+def _tenant_classes() -> tuple[type, ...]:
+    from sqlmodel import SQLModel
+
+    mapped = [m.class_ for m in SQLModel._sa_registry.mappers]
+    return tuple(sorted((c for c in mapped if issubclass(c, TenantScoped)), key=lambda c: c.__name__))
 
 
 @event.listens_for(Session, "before_flush")

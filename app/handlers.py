@@ -23,7 +23,8 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
         location = loc[0] if loc else "body"
-        field = ".".join(loc[1:]) or location
+        parts = loc[1:] if location != "query" else [p for p in loc[1:] if not p.isdigit()]
+        field = ".".join(parts) or location
         message = _FRIENDLY.get(err.get("type", ""), err.get("msg", "invalid"))
         named = _FIELD_IN_MESSAGE.match(err.get("msg", ""))
         if named and err.get("type") == "value_error":

@@ -4,29 +4,41 @@ import hashlib
 import hmac
 import secrets
 
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
-# Verifying against this keeps the time of a sign-in for an unknown email close to a real one.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+from app.config import get_settings
+
+
+@lru_cache
+def _hasher() -> PasswordHasher:
+    settings = get_settings()
+    return PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    # Verifying against this keeps a sign-in for an unknown email as slow as a real one.
+    return _hasher().hash("not-a-real-password")
 
 TOKEN_PREFIX = "sp_"
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
 def password_needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def sha256_hex(value: str) -> str:

@@ -11,6 +11,9 @@ _TMP = Path(tempfile.mkdtemp(prefix="sp-tests-"))
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 os.environ["ENVIRONMENT"] = "test"
 os.environ["SECRET_KEY"] = "test-secret-key-not-for-production-use"
+# Still argon2id, at a cost that keeps a test's three accounts from dominating its run time.
+os.environ["ARGON2_TIME_COST"] = "1"
+os.environ["ARGON2_MEMORY_KIB"] = "1024"
 
 import pytest  # noqa: E402
 from alembic import command  # noqa: E402

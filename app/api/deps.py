@@ -37,7 +37,14 @@ def api_principal(request: Request, session: SessionDep) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(api_principal)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read; required to change a record.")]
+def if_match_header(
+    if_match: Annotated[str | None, Header(alias="If-Match", description="The ETag you read; required to change "
+                                           "a record (428 without it, 412 if stale).")] = None,
+) -> str | None:
+    return if_match
+
+
+IfMatch = Annotated[str | None, Depends(if_match_header)]
 URNPath = Annotated[str, Path(pattern=r"^\d{6}$", description="The school's 6-digit URN")]
 
 

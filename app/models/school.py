@@ -37,7 +37,9 @@ URN = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Postcode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=8, pattern=r"^[A-Z0-9 ]+$")
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, max_length=8,
+                      pattern=r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"),
 ]
 LACode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
 

@@ -71,7 +71,7 @@ def _like(text: str) -> str:
 def _filtered(stmt, filters: SchoolFilters, latest):
     if filters.q and filters.q.strip():
         q = filters.q.strip()
-        stmt = stmt.where(or_(School.name.ilike(_like(q), escape="\\"), School.urn.startswith(q)))
+        stmt = stmt.where(or_(School.name.ilike(_like(q), escape="\\"), School.urn.startswith(q, autoescape=True)))
     if filters.phase:
         stmt = stmt.where(School.phase.in_(filters.phase))
     if filters.establishment_type:

@@ -1,0 +1,1 @@
+"""Importers that bring outside data (GIAS extracts, ...) into a partnership's register."""

@@ -18,20 +18,26 @@ def api_principal(request: Request, session: SessionDep) -> Principal:
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("send an API token as `Authorization: Bearer <token>`",
                            headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    # The token is checked, and its last use recorded, in short transactions of their own that
+    # end before this request's transaction begins: on SQLite a request's write transaction holds
+    # the write lock, and a second writer inside the same request would wait on itself.
+    auth_session = open_session(request, write=False)
     try:
-        principal = tokens.authenticate(session, credentials.strip())
+        principal, stale = tokens.authenticate(auth_session, credentials.strip())
+        auth_session.commit()
     except Unauthorized as exc:
         exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"')
         raise
-    principal.require_read()
-    # last_used_at is written in a transaction of its own, so a read request never upgrades
-    # its own transaction to a write (see app.db on SQLite locking).
-    touch_session = open_session(request, write=True)
-    try:
-        tokens.touch(touch_session, principal.token_id)
-        touch_session.commit()
     finally:
-        touch_session.close()
+        auth_session.close()
+    principal.require_read()
+    if stale:
+        touch_session = open_session(request, write=True)
+        try:
+            tokens.touch(touch_session, principal.token_id)
+            touch_session.commit()
+        finally:
+            touch_session.close()
     bind(session, principal)
     return principal
 

@@ -59,8 +59,10 @@ def revoke(session: Session, prefix: str, *, by: Principal) -> ApiToken:
     return token
 
 
-def authenticate(session: Session, bearer: str) -> Principal:
-    """The principal behind a bearer token; 401 for unknown or revoked tokens."""
+def authenticate(session: Session, bearer: str) -> tuple[Principal, bool]:
+    """The principal behind a bearer token, and whether its last use is due to be recorded.
+
+    401 for unknown or revoked tokens."""
     if not bearer.startswith(TOKEN_PREFIX):
         raise Unauthorized("the bearer token is not recognised")
     with all_tenants(session):
@@ -74,8 +76,10 @@ def authenticate(session: Session, bearer: str) -> Principal:
     token, slug, name = row
     if token.revoked_at is not None:
         raise Unauthorized("this token has been revoked")
-    return Principal(partnership_id=token.partnership_id, partnership_slug=slug, partnership_name=name,
-                     scopes=token.scope_set, token_id=token.id)
+    principal = Principal(partnership_id=token.partnership_id, partnership_slug=slug, partnership_name=name,
+                          scopes=token.scope_set, token_id=token.id)
+    stale = token.last_used_at is None or token.last_used_at < utcnow() - LAST_USED_RESOLUTION
+    return principal, stale
 
 
 def touch(session: Session, token_id: int) -> None:

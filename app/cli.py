@@ -1,0 +1,241 @@
+"""The command line: python -m app <command>. Each command exits non-zero with a clear message on bad input."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from app.config import PROJECT_ROOT, get_settings
+from app.db import all_tenants, session_scope
+from app.errors import AppError, ValidationFailed
+
+cli = typer.Typer(help="School partnerships: run the service and manage its data.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+err = Console(stderr=True)
+out = Console(highlight=False)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def explain(exc: AppError) -> typer.Exit:
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        for e in exc.errors:
+            err.print(f"[bold red]error:[/] {e.field}: {e.message}")
+        return typer.Exit(1)
+    return fail(exc.detail)
+
+
+def _partnership(session, slug: str):  # noqa: ANN001, ANN202
+    from app.services import partnerships
+
+    with all_tenants(session):
+        return partnerships.by_slug(session, slug)
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema up to date (alembic upgrade head)."""
+    from alembic import command
+    from alembic.config import Config
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", settings.database_url)
+    command.upgrade(config, "head")
+    out.print("database is up to date")
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the web pages and the API."""
+    import uvicorn
+
+    get_settings()  # refuse a default secret outside development before binding the port
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@cli.command("create-partnership")
+def create_partnership(
+    name: Annotated[str, typer.Option(help="e.g. 'Peterborough Schools Partnership'")],
+    slug: Annotated[str, typer.Option(help="short id, e.g. 'peterborough'")],
+    la_code: Annotated[str | None, typer.Option("--la-code", help="3-digit LA code")] = None,
+    categories: Annotated[str, typer.Option(help="the LA category scheme, most support first")] = "red,amber,green",
+) -> None:
+    """Create a partnership (a tenant)."""
+    from app.services import partnerships
+
+    try:
+        with session_scope() as session:
+            p = partnerships.create(session, name=name, slug=slug, la_code=la_code,
+                                    category_scheme=categories.split(","))
+            out.print(f"created partnership {p.slug} ({p.name}); academic year {p.current_academic_year}")
+    except AppError as exc:
+        raise explain(exc) from None
+
+
+@cli.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    partnership: Annotated[str, typer.Option(help="partnership slug")],
+    role: Annotated[str, typer.Option(help="officer or viewer")],
+    password_file: Annotated[Path | None, typer.Option(help="read the password from this file")] = None,
+) -> None:
+    """Create an account with a role in a partnership (or add the role to an existing account)."""
+    from app.services import accounts
+
+    try:
+        with session_scope() as session:
+            p = _partnership(session, partnership)
+            user = accounts.find_user(session, email)
+            if user is None:
+                if password_file is not None:
+                    if not password_file.is_file():
+                        raise fail(f"no such password file: {password_file}")
+                    password = password_file.read_text().rstrip("\n")
+                elif sys.stdin.isatty():
+                    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+                else:
+                    raise fail("give --password-file, or run in a terminal to be asked for the password")
+                user = accounts.create_user(session, email=email, name=name, password=password)
+                out.print(f"created {user.email}")
+            else:
+                out.print(f"{user.email} already has an account; adding the role")
+            accounts.grant(session, user, p, role)
+            out.print(f"{user.email} is {role} of {p.slug}")
+    except AppError as exc:
+        raise explain(exc) from None
+
+
+@cli.command("create-token")
+def create_token(
+    partnership: Annotated[str, typer.Option(help="partnership slug")],
+    name: Annotated[str, typer.Option(help="what integration uses it")],
+    scopes: Annotated[str, typer.Option(help="read, or read,write")] = "read",
+) -> None:
+    """Issue an API token. It is printed once, alone on the last line, and stored only as a hash."""
+    from app.services import accounts, tokens
+
+    try:
+        with session_scope() as session:
+            p = _partnership(session, partnership)
+            token, plain = tokens.create(session, name=name, scopes=scopes, by=accounts.operator(p))
+            out.print(f"token {token.prefix} for {p.slug} ({token.scopes}); copy it now, it is not shown again:")
+    except AppError as exc:
+        raise explain(exc) from None
+    print(plain)
+
+
+@cli.command("list-tokens")
+def list_tokens(partnership: Annotated[str, typer.Option(help="partnership slug")]) -> None:
+    """List a partnership's tokens (prefix, name, scopes, last used, revoked)."""
+    from app.services import accounts, tokens
+
+    try:
+        with session_scope(write=False) as session:
+            p = _partnership(session, partnership)
+            for t in tokens.list_all(session, by=accounts.operator(p)):
+                used = t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "never"
+                state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+                out.print(f"{t.prefix}\t{t.name}\t{t.scopes}\tlast used {used}\t{state}")
+    except AppError as exc:
+        raise explain(exc) from None
+
+
+@cli.command("revoke-token")
+def revoke_token(
+    partnership: Annotated[str, typer.Option(help="partnership slug")],
+    prefix: Annotated[str, typer.Option(help="the token's visible prefix, e.g. sp_1a2b3c4d")],
+) -> None:
+    """Revoke a token; it stops working at once."""
+    from app.services import accounts, tokens
+
+    try:
+        with session_scope() as session:
+            p = _partnership(session, partnership)
+            token = tokens.revoke(session, prefix, by=accounts.operator(p))
+            out.print(f"revoked {token.prefix} ({token.name})")
+    except AppError as exc:
+        raise explain(exc) from None
+
+
+@cli.command("import-gias")
+def import_gias(
+    file: Annotated[Path, typer.Argument(help="a GIAS establishment extract (edubasealldata*.csv)")],
+    partnership: Annotated[str, typer.Option(help="partnership slug")],
+    la: Annotated[str | None, typer.Option("--la", help="only this LA code")] = None,
+) -> None:
+    """Load or refresh the partnership's schools from a GIAS extract; all or nothing."""
+    from app.services import accounts
+    from app.services.imports import gias
+
+    if not file.is_file():
+        raise fail(f"no such file: {file}")
+    progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=err, transient=True)
+    try:
+        with progress, session_scope() as session:
+            task = progress.add_task("rows", total=None)
+            p = _partnership(session, partnership)
+            summary = gias.import_file(session, file, by=accounts.operator(p), la_code=la,
+                                       progress=lambda done, total: progress.update(task, completed=done, total=total))
+    except gias.GiasFileError as exc:
+        err.print(f"[bold red]error:[/] {file} was not imported; nothing was written. Fix these lines:")
+        for line, message in exc.problems:
+            err.print(f"  line {line}: {message}")
+        raise typer.Exit(1) from None
+    except AppError as exc:
+        raise explain(exc) from None
+    out.print(f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}, "
+              f"skipped {summary.skipped}; inspections added {summary.inspections_added}")
+    for line, reason in summary.skipped_reasons[:20]:
+        out.print(f"  skipped line {line}: {reason}")
+    if len(summary.skipped_reasons) > 20:
+        out.print(f"  ... and {len(summary.skipped_reasons) - 20} more skipped for a reason")
+
+
+@cli.command("demo-data")
+def demo_data(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing if the demo partnership exists")] = False,
+) -> None:
+    """Build a fictional partnership of about 70 schools, an officer, a viewer and an API token."""
+    from app.services import demo
+
+    credentials = Path(get_settings().database_url.removeprefix("sqlite:///")).parent / "demo-credentials.txt"
+    with session_scope() as session:
+        if demo.exists(session):
+            if if_empty:
+                out.print("demo partnership already present; leaving it as it is")
+                if get_settings().is_sqlite and credentials.is_file():
+                    out.print(credentials.read_text().rstrip())
+                return
+            raise fail("the demo partnership already exists")
+        result = demo.build(session)
+    lines = [
+        f"demo partnership: {result.partnership.name} ({result.schools} schools)",
+        f"officer: {result.officer_email}  password: {result.officer_password}",
+        f"viewer:  {result.viewer_email}  password: {result.viewer_password}",
+        f"API token (read, write): {result.token}",
+    ]
+    if get_settings().is_sqlite:
+        credentials.parent.mkdir(parents=True, exist_ok=True)
+        credentials.write_text("\n".join(lines) + "\n")
+        credentials.chmod(0o600)
+    for line in lines:
+        out.print(line)
+
+
+def main() -> None:
+    try:
+        cli()
+    except ValueError as exc:  # settings refused (e.g. the default secret outside development)
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)

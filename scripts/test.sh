@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The second README command: install what is needed and run every test:
+#   1. the suite on SQLite;  2. the same suite on a real PostgreSQL server;
+#   3. the real-browser tests (Chromium) in a pytest process of their own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+bash scripts/setup-chromium.sh
+PG_URL="$(bash scripts/setup-postgres.sh app_test | tail -n 1)"
+
+status=0
+run() {
+  local label="$1"; shift
+  echo "==> $label"
+  set +e; "$@"; local code=$?; set -e
+  # pytest exit 5 means no tests ran: that is a failure here, never a pass.
+  if [ "$code" -ne 0 ]; then echo "!! $label failed (exit $code)"; status=1; fi
+}
+
+run "tests on SQLite" env -u TEST_DATABASE_URL .venv/bin/pytest -q -m "not browser" --ignore=tests/browser
+run "tests on PostgreSQL" env TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest -q -m "not browser" --ignore=tests/browser
+run "browser tests (Chromium)" .venv/bin/pytest -q -p no:cacheprovider tests/browser
+exit $status

@@ -1,0 +1,83 @@
+"""Accounts: argon2 passwords, rate-limited sign-in, server-side sessions, hashed tokens."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.db import all_tenants
+from app.errors import TooManyRequests, Unauthorized, ValidationFailed
+from app.models.account import ApiToken, User, WebSession
+from app.models.base import utcnow
+from app.services import accounts, tokens
+from tests.factories import PASSWORD
+
+
+def test_password_is_stored_as_argon2_hash(session, world):
+    stored = session.get(User, world.officer.id).password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_weak_password_and_bad_email_refused(session):
+    with pytest.raises(ValidationFailed) as caught:
+        accounts.create_user(session, email="not-an-email", name="X", password="short")
+    assert {e.field for e in caught.value.errors} == {"email", "password"}
+
+
+def test_sign_in_is_case_insensitive_on_email(session, world):
+    result = accounts.sign_in(session, email=world.officer.email.upper(), password=PASSWORD, client_ip="1.2.3.4")
+    assert result.user.id == world.officer.id
+
+
+def test_failed_sign_ins_are_limited_per_email(session, world):
+    for _ in range(5):
+        assert accounts.sign_in(session, email=world.officer.email, password="wrong", client_ip="1.2.3.4").user is None
+    with pytest.raises(TooManyRequests) as caught:
+        accounts.sign_in(session, email=world.officer.email, password=PASSWORD, client_ip="5.6.7.8")
+    assert caught.value.headers["Retry-After"]
+
+
+def test_success_clears_earlier_failures(session, world):
+    for _ in range(4):
+        accounts.sign_in(session, email=world.officer.email, password="wrong", client_ip="1.2.3.4")
+    assert accounts.sign_in(session, email=world.officer.email, password=PASSWORD, client_ip="1.2.3.4").user
+    for _ in range(4):
+        accounts.sign_in(session, email=world.officer.email, password="wrong", client_ip="1.2.3.4")
+    assert accounts.sign_in(session, email=world.officer.email, password=PASSWORD, client_ip="1.2.3.4").user
+
+
+def test_session_key_is_stored_hashed_and_expires(session, world):
+    key = accounts.start_session(session, world.officer, world.ours.id)
+    stored = session.scalars(select(WebSession)).all()
+    assert key not in {s.key_hash for s in stored}
+    assert accounts.resolve_session(session, key)[1].id == world.officer.id
+    stored[-1].expires_at = utcnow() - timedelta(seconds=1)
+    assert accounts.resolve_session(session, key) is None
+
+
+def test_token_is_shown_once_and_stored_hashed(session, world):
+    token, plain = tokens.create(session, name="Alliance", scopes="read", by=accounts.operator(world.ours))
+    assert plain.startswith(token.prefix + "_")
+    with all_tenants(session):
+        hashes = session.scalars(select(ApiToken.token_hash)).all()
+    assert plain not in hashes and token.token_hash in hashes
+    principal, _ = tokens.authenticate(session, plain)
+    assert principal.partnership_id == world.ours.id and principal.scopes == {"read"}
+
+
+def test_revoked_token_fails_authentication(session, world):
+    by = accounts.operator(world.ours)
+    token, plain = tokens.create(session, name="Alliance", scopes="read,write", by=by)
+    tokens.revoke(session, token.prefix, by=by)
+    with pytest.raises(Unauthorized):
+        tokens.authenticate(session, plain)
+
+
+def test_cannot_revoke_another_partnerships_token(session, world):
+    from app.errors import NotFound
+
+    their_prefix = world.their_token[:11]
+    with pytest.raises(NotFound):
+        tokens.revoke(session, their_prefix, by=accounts.operator(world.ours))
+    with all_tenants(session):
+        assert session.scalars(select(ApiToken.revoked_at).where(ApiToken.prefix == their_prefix)).one() is None

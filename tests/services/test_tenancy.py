@@ -1,0 +1,74 @@
+"""The tenant guard in app.db: scoping is written once, and forgetting it fails closed."""
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.db import TenantViolation, all_tenants, set_tenant
+from app.models.school import School
+from app.services import accounts, schools
+from tests import factories
+
+
+def test_bound_session_sees_only_its_partnership(session, world):
+    set_tenant(session, world.ours.id)
+    urns = set(session.scalars(select(School.urn)))
+    assert world.our_school.urn in urns and world.their_school.urn not in urns
+
+
+def test_unbound_session_sees_no_tenant_rows(session, world):
+    assert session.scalar(select(func.count()).select_from(School)) == 0
+
+
+def test_joins_and_subqueries_are_scoped_too(session, world):
+    factories.make_inspection(session, world.their_school)
+    set_tenant(session, world.ours.id)
+    from app.models.inspection import Inspection
+
+    joined = session.execute(select(School.urn, Inspection.id).join(Inspection, Inspection.school_id == School.id))
+    assert joined.all() == []
+
+
+def test_bulk_update_cannot_reach_another_partnership(session, world):
+    set_tenant(session, world.ours.id)
+    session.execute(update(School).values(name="Renamed").execution_options(synchronize_session=False))
+    with all_tenants(session):
+        session.expire_all()
+        assert session.get(School, world.their_school.id).name == "Birch Academy"
+
+
+def test_new_rows_are_stamped_with_the_tenant(session, world):
+    set_tenant(session, world.ours.id)
+    school = School(urn="777777", name="Stamped School", phase="primary")
+    session.add(school)
+    session.flush()
+    assert school.partnership_id == world.ours.id
+
+
+def test_creating_in_another_partnership_is_refused(session, world):
+    set_tenant(session, world.ours.id)
+    session.add(School(urn="777778", name="Smuggled", phase="primary", partnership_id=world.theirs.id))
+    with pytest.raises(TenantViolation):
+        session.flush()
+
+
+def test_a_session_cannot_change_partnership(session, world):
+    set_tenant(session, world.ours.id)
+    with pytest.raises(TenantViolation):
+        set_tenant(session, world.theirs.id)
+
+
+def test_service_lookup_of_another_partnerships_school_is_not_found(session, world):
+    from app.errors import NotFound
+
+    with pytest.raises(NotFound):
+        schools.get(session, world.their_school.urn, by=accounts.operator(world.ours))
+
+
+def test_viewer_cannot_write(session, world):
+    from app.errors import Forbidden
+    from app.models.school import SchoolUpdate
+
+    viewer = accounts.principal_for(session, world.viewer, world.ours.id)
+    assert viewer.can_read and not viewer.can_write
+    with pytest.raises(Forbidden):
+        schools.update(session, world.our_school.urn, SchoolUpdate(name="No"), if_match="*", by=viewer)

@@ -5,10 +5,19 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.db import TenantViolation
-from app.errors import PROBLEM_JSON, AppError, BadRequest, FieldError, NotFound, ValidationFailed
+from app.errors import (
+    PROBLEM_JSON,
+    AppError,
+    BadRequest,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 
 _FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
 
@@ -57,6 +66,12 @@ def install(app: FastAPI, render_error_page) -> None:  # noqa: ANN001
     @app.exception_handler(TenantViolation)
     async def on_tenant_violation(request: Request, exc: TenantViolation) -> Response:
         return respond(request, NotFound())
+
+    @app.exception_handler(StaleDataError)
+    async def on_stale(request: Request, exc: StaleDataError) -> Response:
+        # A write raced another and lost; whichever flush noticed it, the caller is told.
+        return respond(request, PreconditionFailed("the record was changed by someone else at the same moment; "
+                                                   "read it again"))
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:

@@ -3,6 +3,7 @@ TEST_DATABASE_URL; every test runs inside a transaction that is rolled back afte
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,8 @@ import pytest  # noqa: E402
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.config import PROJECT_ROOT, get_settings  # noqa: E402
@@ -45,6 +47,25 @@ def reset_database(url: str) -> None:
             conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     command.upgrade(alembic_config(url), "head")
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path) -> Iterator[str]:
+    """An empty database of the engine under test, of this test's own (dropped afterwards)."""
+    url = make_url(DATABASE_URL)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"fresh_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

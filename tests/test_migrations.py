@@ -1,36 +1,14 @@
 """Alembic owns the schema: an empty database goes up to head, down to base and up again,
 and the migrations describe exactly what the models declare. Runs on the configured engine."""
 
-import uuid
-
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
-from tests.conftest import DATABASE_URL, alembic_config
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    url = make_url(DATABASE_URL)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+from tests.conftest import alembic_config
 
 
 def tables(url: str) -> set[str]:
@@ -41,18 +19,18 @@ def tables(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_upgrade_downgrade_upgrade(empty_database_url):
-    config = alembic_config(empty_database_url)
+def test_upgrade_downgrade_upgrade(fresh_database_url):
+    config = alembic_config(fresh_database_url)
     expected = {t.name for t in SQLModel.metadata.sorted_tables}
 
     command.upgrade(config, "head")
-    assert tables(empty_database_url) == expected
+    assert tables(fresh_database_url) == expected
     command.downgrade(config, "base")
-    assert tables(empty_database_url) == set()
+    assert tables(fresh_database_url) == set()
     command.upgrade(config, "head")
-    assert tables(empty_database_url) == expected
+    assert tables(fresh_database_url) == expected
 
-    engine = create_engine(empty_database_url)
+    engine = create_engine(fresh_database_url)
     try:
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
@@ -62,9 +40,9 @@ def test_upgrade_downgrade_upgrade(empty_database_url):
     assert diff == [], f"models and migrations disagree: {diff}"
 
 
-def test_constraints_follow_the_naming_convention(empty_database_url):
-    command.upgrade(alembic_config(empty_database_url), "head")
-    engine = create_engine(empty_database_url)
+def test_constraints_follow_the_naming_convention(fresh_database_url):
+    command.upgrade(alembic_config(fresh_database_url), "head")
+    engine = create_engine(fresh_database_url)
     try:
         insp = inspect(engine)
         fks = insp.get_foreign_keys("school")

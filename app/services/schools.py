@@ -218,6 +218,7 @@ def update(session: Session, urn: str, data: SchoolUpdate, *, if_match: str | No
     school = get(session, urn, by=by)
     by.require_write()
     require_match(if_match, school.version, what="school")
+    scheme = partnerships.current(session, by=by).category_scheme
     changes = data.model_dump(exclude_unset=True)
     required = {"name", "phase", "status", "engaged"}
     nulled = sorted(k for k in required if k in changes and changes[k] is None)
@@ -225,7 +226,7 @@ def update(session: Session, urn: str, data: SchoolUpdate, *, if_match: str | No
         raise ValidationFailed([FieldError(k, "cannot be empty") for k in nulled])
     for key, value in changes.items():
         setattr(school, key, value.value if hasattr(value, "value") else value)
-    validate(school, partnerships.current(session, by=by).category_scheme)
+    validate(school, scheme)
     if session.is_modified(school):
         school.updated_at = utcnow()
         concurrency.flush(session, what="school")

@@ -65,7 +65,7 @@ def make_inspection(session: Session, school: School, **overrides) -> Inspection
         inspection = Inspection(partnership_id=school.partnership_id, school_id=school.id,
                                 inspected_on=data.inspected_on, framework=data.framework.value,
                                 overall_effectiveness=data.overall_effectiveness,
-                                category_of_concern=data.category_of_concern.value if data.category_of_concern else None,
+                                category_of_concern=getattr(data.category_of_concern, "value", None),
                                 safeguarding=data.safeguarding.value if data.safeguarding else None,
                                 grades={k: getattr(v, "value", v) for k, v in data.grades.items()},
                                 headline=inspections.headline(data).value)

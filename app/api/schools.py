@@ -31,7 +31,7 @@ def list_schools(
     phase: Annotated[list[Phase] | None, Query()] = None,
     establishment_type: Annotated[list[str] | None, Query(alias="type")] = None,
     school_status: Annotated[list[SchoolStatus] | None, Query(alias="status")] = None,
-    la_category: Annotated[list[str] | None, Query(description="A category of the partnership's scheme, or `none`")] = None,
+    la_category: Annotated[list[str] | None, Query(description="A category of the scheme, or `none`")] = None,
     ofsted: Annotated[list[str] | None, Query(description="Latest inspection headline, or `not_inspected`")] = None,
     engaged: bool | None = None,
     updated_since: datetime | None = None,

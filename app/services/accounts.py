@@ -130,6 +130,8 @@ def sign_in(session: Session, *, email: str, password: str, client_ip: str) -> S
     user = find_user(session, email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
+        window = timedelta(seconds=get_settings().sign_in_window_seconds)
+        session.execute(delete(SignInAttempt).where(SignInAttempt.attempted_at < now - window))
         session.add(SignInAttempt(email=email, client_ip=client_ip, attempted_at=now))
         session.flush()
         return SignInResult(None, "the email address or password is not right")
@@ -137,6 +139,7 @@ def sign_in(session: Session, *, email: str, password: str, client_ip: str) -> S
         user.password_hash = hash_password(password)
     user.last_signed_in_at = now
     session.execute(delete(SignInAttempt).where(SignInAttempt.email == email))
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now))
     return SignInResult(user)
 
 

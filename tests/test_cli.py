@@ -1,0 +1,100 @@
+"""The command line, run for real as `python -m app ...` against a database of its own."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from alembic import command
+
+from app.config import PROJECT_ROOT
+from tests.conftest import alembic_config
+
+
+@pytest.fixture
+def cli(fresh_database_url, tmp_path):
+    env = {**os.environ, "DATABASE_URL": fresh_database_url, "ENVIRONMENT": "development"}
+    env.pop("SECRET_KEY", None)
+
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
+        return subprocess.run([sys.executable, "-m", "app", *args], cwd=PROJECT_ROOT, env=env, input=input,
+                              capture_output=True, text=True, timeout=120)
+
+    command.upgrade(alembic_config(fresh_database_url), "head")
+    return run
+
+
+def test_partnership_user_and_token(cli, tmp_path):
+    made = cli("create-partnership", "--name", "Fenland Schools Partnership", "--slug", "fenland", "--la-code", "874",
+               "--categories", "priority 1,priority 2,priority 3")
+    assert made.returncode == 0, made.stderr
+    assert "created partnership fenland" in made.stdout
+
+    password = tmp_path / "password"
+    password.write_text("a long enough password\n")
+    user = cli("create-user", "--email", "Head@Fenland.example", "--name", "Hana Head", "--partnership", "fenland",
+               "--role", "officer", "--password-file", str(password))
+    assert user.returncode == 0, user.stderr
+    assert "head@fenland.example is officer of fenland" in user.stdout
+
+    token = cli("create-token", "--partnership", "fenland", "--name", "Alliance sync", "--scopes", "read,write")
+    assert token.returncode == 0, token.stderr
+    last = token.stdout.rstrip("\n").splitlines()[-1]
+    assert last.startswith("sp_") and " " not in last and len(last) > 40
+
+    listed = cli("list-tokens", "--partnership", "fenland")
+    assert last[:11] in listed.stdout and "active" in listed.stdout
+    assert last not in listed.stdout
+    assert cli("revoke-token", "--partnership", "fenland", "--prefix", last[:11]).returncode == 0
+    assert "revoked" in cli("list-tokens", "--partnership", "fenland").stdout
+
+
+BAD_INPUT = [
+    (("create-partnership", "--name", "X", "--slug", "Bad Slug"), "slug"),
+    (("create-partnership", "--name", "X", "--slug", "okay", "--la-code", "87"), "la_code"),
+    (("create-token", "--partnership", "nowhere", "--name", "x"), "no partnership"),
+    (("create-user", "--email", "a@b.example", "--name", "A", "--partnership", "nowhere", "--role", "officer",
+      "--password-file", "/nonexistent"), "no partnership"),
+    (("import-gias", "/nonexistent.csv", "--partnership", "nowhere"), "no such file"),
+]
+
+
+def test_bad_input_exits_non_zero_with_a_message(cli, tmp_path):
+    for args, message in BAD_INPUT:
+        result = cli(*args)
+        assert result.returncode != 0, args
+        assert message in result.stderr, (args, result.stderr)
+
+    cli("create-partnership", "--name", "Fenland", "--slug", "fenland")
+    bad_scope = cli("create-token", "--partnership", "fenland", "--name", "x", "--scopes", "admin")
+    assert bad_scope.returncode != 0 and "scopes" in bad_scope.stderr
+    password = tmp_path / "password"
+    password.write_text("a long enough password")
+    bad_role = cli("create-user", "--email", "a@b.example", "--name", "A", "--partnership", "fenland",
+                   "--role", "emperor", "--password-file", str(password))
+    assert bad_role.returncode != 0 and "role" in bad_role.stderr
+
+    # No password file and no terminal: refuse rather than read a password from a pipe.
+    result = cli("create-user", "--email", "a@b.example", "--name", "A", "--partnership", "fenland",
+                 "--role", "viewer", input="secret\n")
+    assert result.returncode != 0 and "--password-file" in result.stderr
+
+
+def test_demo_data_once_and_if_empty(cli):
+    first = cli("demo-data")
+    assert first.returncode == 0, first.stderr
+    assert "officer: officer@northfield.example  password: " in first.stdout
+    assert "viewer:  viewer@northfield.example  password: " in first.stdout
+    schools = int(first.stdout.split("(")[1].split(" schools")[0])
+    assert 60 <= schools <= 80
+    again = cli("demo-data", "--if-empty")
+    assert again.returncode == 0 and "already present" in again.stdout
+    assert cli("demo-data").returncode != 0
+
+
+def test_default_secret_is_refused_outside_development():
+    result = subprocess.run([sys.executable, "-m", "app", "create-partnership", "--name", "X", "--slug", "xyz"],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "ENVIRONMENT": "production", "SECRET_KEY": ""} | {"SECRET_KEY": ""})
+    assert result.returncode != 0

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from alembic import command
 
 from app.config import PROJECT_ROOT

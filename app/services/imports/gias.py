@@ -9,13 +9,8 @@ never touches those. A GIAS Ofsted rating joins the school's inspection history 
 framework of its date, and is only ever graded on the graded (pre-September 2024) framework.
 """
 
-import codecs
-import csv
-import io
-import math
 import os
 import re
-from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,85 +30,19 @@ from app.models.base import utcnow
 from app.models.inspection import (
     REPORT_CARDS_FROM,
     UNGRADED_FROM,
-    CategoryOfConcern,
     Framework,
     Inspection,
     InspectionWrite,
 )
-from app.models.school import LACode, Phase, Postcode, School, SchoolStatus
+from app.models.school import LACode, Postcode, School
 from app.services import inspections, partnerships, schools
+from app.services.imports import gias_format
 from app.services.principal import Principal, bind
 
 SOURCE = "GIAS"
 PROGRESS_EVERY = 500
 MAX_PUPILS = 10000
 
-# Our name for each column we read -> its exact name in the extract. Other columns are ignored.
-COLUMNS = {
-    "urn": "URN",
-    "name": "EstablishmentName",
-    "type": "TypeOfEstablishment (name)",
-    "phase": "PhaseOfEducation (name)",
-    "status": "EstablishmentStatus (name)",
-    "la_code": "LA (code)",
-    "la_name": "LA (name)",
-    "trust": "Trusts (name)",
-    "pupils": "NumberOfPupils",
-    "fsm": "PercentageFSM",
-    "head_first": "HeadFirstName",
-    "head_last": "HeadLastName",
-    "head_title": "HeadTitle (name)",
-    "postcode": "Postcode",
-    "opened": "OpenDate",
-    "closed": "CloseDate",
-    "low_age": "StatutoryLowAge",
-    "high_age": "StatutoryHighAge",
-    "rating": "OfstedRating (name)",
-    "inspected": "OfstedLastInsp",
-}
-_RawRow = namedtuple("_RawRow", COLUMNS)
-
-# The fields GIAS owns, and their column names for messages.
-GIAS_FIELDS = {
-    "name": "EstablishmentName", "phase": "PhaseOfEducation (name)",
-    "establishment_type": "TypeOfEstablishment (name)", "trust_name": "Trusts (name)",
-    "la_code": "LA (code)", "la_name": "LA (name)", "status": "EstablishmentStatus (name)",
-    "pupils": "NumberOfPupils", "fsm_percent": "PercentageFSM", "headteacher_name": "HeadFirstName/HeadLastName",
-    "postcode": "Postcode", "opened_on": "OpenDate", "closed_on": "CloseDate",
-}
-_MAX_LENGTHS = {"name": 200, "establishment_type": 120, "trust_name": 200, "la_name": 120, "headteacher_name": 200}
-
-NO_VALUE = {"not applicable", "not recorded", "does not apply"}
-
-PHASES = {
-    "nursery": Phase.nursery,
-    "primary": Phase.primary,
-    "middle deemed primary": Phase.middle,
-    "middle deemed secondary": Phase.middle,
-    "secondary": Phase.secondary,
-    "16 plus": Phase.post_16,
-    "all-through": Phase.all_through,
-    "all through": Phase.all_through,
-}
-STATUSES = {
-    "open": SchoolStatus.open,
-    "closed": SchoolStatus.closed,
-    "open, but proposed to close": SchoolStatus.proposed_to_close,
-    "proposed to open": SchoolStatus.proposed_to_open,
-}
-# Rating name -> (overall effectiveness, category of concern), on the graded framework only.
-RATINGS: dict[str, tuple[int, CategoryOfConcern | None]] = {
-    "outstanding": (1, None),
-    "good": (2, None),
-    "requires improvement": (3, None),
-    "satisfactory": (3, None),  # the pre-2012 name of grade 3
-    "inadequate": (4, None),
-    "serious weaknesses": (4, CategoryOfConcern.serious_weaknesses),
-    "special measures": (4, CategoryOfConcern.special_measures),
-}
-
-_URN_RE = re.compile(r"\d{6}")
-_DATE_RE = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})|(\d{4})-(\d{2})-(\d{2})")
 _POSTCODE = TypeAdapter(Postcode)
 _LA_CODE = TypeAdapter(LACode)
 
@@ -164,7 +93,7 @@ def import_file(session: Session, path: str | os.PathLike, *, by: Principal, la_
     if la_code is not None and not re.fullmatch(r"\d{3}", la_code):
         raise ValidationFailed([FieldError("la_code", "an LA code is three digits, e.g. 874")])
 
-    rows, problems = _read(path)
+    rows, problems = gias_format.read(path)
     if rows is None:
         raise GiasFileError(problems)
     scheme = partnerships.current(session, by=by).category_scheme
@@ -189,51 +118,9 @@ def import_file(session: Session, path: str | os.PathLike, *, by: Principal, la_
     return plan.summary
 
 
-def _read(path) -> tuple[list[tuple[int, _RawRow]] | None, list[tuple[int, str]]]:
-    """The rows (line number, the columns we use), or None when the header is unusable."""
-    problems: list[tuple[int, str]] = []
-    rows: list[tuple[int, _RawRow]] = []
-    with open(path, "rb") as raw:
-        # A UTF-8 signature is unambiguous (a spreadsheet re-saved the extract); otherwise cp1252.
-        encoding = "utf-8-sig" if raw.read(3) == codecs.BOM_UTF8 else "cp1252"
-        raw.seek(0)
-        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-        reader = csv.reader(text)
-        try:
-            header = next(reader, None)
-        except csv.Error as exc:
-            return None, [(1, f"cannot read the header row as CSV: {exc}")]
-        if not header or not any(h.strip() for h in header):
-            return None, [(1, "the file is empty; expected a GIAS extract with a header row")]
-        header = [h.strip().lstrip("\ufeff") for h in header]
-        if "\ufffd" in "".join(header):
-            problems.append((1, f"the header row has bytes that are not {encoding} text"))
-        missing = [name for name in COLUMNS.values() if name not in header]
-        if missing:
-            return None, problems + [(1, f"missing column '{name}'") for name in missing]
-        pick = itemgetter(*(header.index(name) for name in COLUMNS.values()))
-        width = len(header)
-        last_line = reader.line_num
-        try:
-            for record in reader:
-                line, last_line = last_line + 1, reader.line_num
-                if not record or (len(record) == 1 and not record[0].strip()):
-                    continue
-                if len(record) != width:
-                    problems.append((line, f"has {len(record)} fields; the header has {width}"))
-                    continue
-                if "\ufffd" in "".join(record):
-                    problems.append((line, f"has bytes that are not {encoding} text"))
-                    continue
-                rows.append((line, _RawRow._make(pick(record))))
-        except csv.Error as exc:
-            problems.append((last_line + 1, f"cannot be read as CSV ({exc}); the rest of the file was not read"))
-    return rows, problems
-
-
 # What the import reads of a school already in the register: GIAS's fields, the version it
 # checks on write, and the partnership's own fields (only to apply the register's rules).
-_EXISTING_COLUMNS = ("id", "urn", "version", *GIAS_FIELDS, "engaged", "not_engaged_reason", "la_category")
+_EXISTING_COLUMNS = ("id", "urn", "version", *gias_format.GIAS_FIELDS, "engaged", "not_engaged_reason", "la_category")
 
 
 def _existing(session: Session) -> dict[str, dict]:
@@ -242,42 +129,35 @@ def _existing(session: Session) -> dict[str, dict]:
     return {row["urn"]: dict(row) for row in session.execute(stmt).mappings()}
 
 
-def _clean(value: str) -> str | None:
-    value = value.strip()
-    if not value or (value[0] in "NnDd" and value.lower() in NO_VALUE):  # (called ~1M times a national file)
-        return None
-    return value
-
-
-def _plan_row(plan: _Plan, line: int, raw: _RawRow, seen: dict[str, int], la_filter: str | None,
+def _plan_row(plan: _Plan, line: int, raw: gias_format.RawRow, seen: dict[str, int], la_filter: str | None,
               existing: dict[str, dict], inspected: dict[int, set[date]], scheme: list[str]) -> None:
     bad: list[str] = []
 
     # Format: checked on every row, so a damaged file is refused whatever the filter.
     urn = raw.urn.strip()
-    if not _URN_RE.fullmatch(urn):
+    if not gias_format.URN_RE.fullmatch(urn):
         bad.append(f"URN '{urn}' is not 6 digits")
     elif urn in seen:
         bad.append(f"URN {urn} appears twice (also on line {seen[urn]})")
     else:
         seen[urn] = line
-    opened = _date(raw.opened, "OpenDate", bad)
-    closed = _date(raw.closed, "CloseDate", bad)
-    inspected_on = _date(raw.inspected, "OfstedLastInsp", bad)
-    pupils = _whole(raw.pupils, "NumberOfPupils", bad)
-    low_age = _whole(raw.low_age, "StatutoryLowAge", bad)
-    high_age = _whole(raw.high_age, "StatutoryHighAge", bad)
-    fsm = _number(raw.fsm, "PercentageFSM", bad)
-    status_name = _clean(raw.status)
-    status = STATUSES.get((status_name or "").lower())
+    opened = gias_format.parse_date(raw.opened, "OpenDate", bad)
+    closed = gias_format.parse_date(raw.closed, "CloseDate", bad)
+    inspected_on = gias_format.parse_date(raw.inspected, "OfstedLastInsp", bad)
+    pupils = gias_format.parse_whole(raw.pupils, "NumberOfPupils", bad)
+    low_age = gias_format.parse_whole(raw.low_age, "StatutoryLowAge", bad)
+    high_age = gias_format.parse_whole(raw.high_age, "StatutoryHighAge", bad)
+    fsm = gias_format.parse_number(raw.fsm, "PercentageFSM", bad)
+    status_name = gias_format.clean(raw.status)
+    status = gias_format.STATUSES.get((status_name or "").lower())
     if status is None:
         bad.append(f"EstablishmentStatus '{raw.status.strip()}' is not a GIAS status" if status_name
                    else "EstablishmentStatus has no value")
-    phase_name = _clean(raw.phase)
-    if phase_name is not None and phase_name.lower() not in PHASES:
+    phase_name = gias_format.clean(raw.phase)
+    if phase_name is not None and phase_name.lower() not in gias_format.PHASES:
         bad.append(f"PhaseOfEducation '{phase_name}' is not a GIAS phase")
-    rating_name = _clean(raw.rating)
-    if rating_name is not None and rating_name.lower() not in RATINGS:
+    rating_name = gias_format.clean(raw.rating)
+    if rating_name is not None and rating_name.lower() not in gias_format.RATINGS:
         bad.append(f"OfstedRating '{rating_name}' is not an Ofsted rating")
     if bad:
         plan.problems.extend((line, message) for message in bad)
@@ -287,8 +167,8 @@ def _plan_row(plan: _Plan, line: int, raw: _RawRow, seen: dict[str, int], la_fil
     if la_filter is not None and raw.la_code.strip() != la_filter:
         summary.skipped += 1
         return
-    establishment_type = _clean(raw.type)
-    phase = _phase(phase_name, establishment_type, low_age, high_age)
+    establishment_type = gias_format.clean(raw.type)
+    phase = gias_format.map_phase(phase_name, establishment_type, low_age, high_age)
     if phase is None:
         summary.skipped += 1
         summary.skipped_reasons.append(
@@ -296,13 +176,14 @@ def _plan_row(plan: _Plan, line: int, raw: _RawRow, seen: dict[str, int], la_fil
                    f"'{establishment_type or 'none'}' has no place in the register"))
         return
 
-    head = [_clean(raw.head_title), _clean(raw.head_first), _clean(raw.head_last)]
+    head = [gias_format.clean(raw.head_title), gias_format.clean(raw.head_first), gias_format.clean(raw.head_last)]
     values = {
-        "name": _clean(raw.name), "phase": phase.value, "establishment_type": establishment_type,
-        "trust_name": _clean(raw.trust), "la_code": _clean(raw.la_code), "la_name": _clean(raw.la_name),
+        "name": gias_format.clean(raw.name), "phase": phase.value, "establishment_type": establishment_type,
+        "trust_name": gias_format.clean(raw.trust), "la_code": gias_format.clean(raw.la_code),
+        "la_name": gias_format.clean(raw.la_name),
         "status": status.value, "pupils": pupils, "fsm_percent": fsm,
         "headteacher_name": " ".join(p for p in head if p) if head[1] or head[2] else None,
-        "postcode": _clean(raw.postcode), "opened_on": opened, "closed_on": closed,
+        "postcode": gias_format.clean(raw.postcode), "opened_on": opened, "closed_on": closed,
     }
     school = existing.get(urn)
     bad = _register_problems(values, school, scheme)
@@ -326,83 +207,14 @@ def _plan_row(plan: _Plan, line: int, raw: _RawRow, seen: dict[str, int], la_fil
             plan.inspections.append((urn, inspected_on, data))
 
 
-def _date(value: str, column: str, bad: list[str]) -> date | None:
-    text = _clean(value)
-    if text is None:
-        return None
-    match = _DATE_RE.fullmatch(text)
-    if match:
-        day, month, year, iso_year, iso_month, iso_day = match.groups()
-        try:
-            if year:
-                return date(int(year), int(month), int(day))
-            return date(int(iso_year), int(iso_month), int(iso_day))
-        except ValueError:
-            pass
-    bad.append(f"{column} '{text}' is not a date (dd-mm-yyyy)")
-    return None
-
-
-def _whole(value: str, column: str, bad: list[str]) -> int | None:
-    text = _clean(value)
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-        if number.is_integer():
-            return int(number)
-    except (ValueError, OverflowError):
-        pass
-    bad.append(f"{column} '{text}' is not a whole number")
-    return None
-
-
-def _number(value: str, column: str, bad: list[str]) -> float | None:
-    text = _clean(value)
-    if text is None:
-        return None
-    try:
-        number = float(text)
-        if math.isfinite(number):
-            return number
-    except ValueError:
-        pass
-    bad.append(f"{column} '{text}' is not a number")
-    return None
-
-
-def _phase(name: str | None, establishment_type: str | None, low_age: int | None,
-           high_age: int | None) -> Phase | None:
-    if name is not None:
-        phase = PHASES[name.lower()]
-        if phase == Phase.primary:
-            if high_age is not None and high_age <= 7:
-                return Phase.infant
-            if low_age is not None and low_age >= 7:
-                return Phase.junior
-        return phase
-    kind = (establishment_type or "").lower()
-    if "special" in kind:
-        return Phase.special
-    if "pupil referral" in kind or "alternative provision" in kind:
-        return Phase.alternative_provision
-    if any(word in kind for word in ("further education", "sixth form", "16-19", "16 to 19")):
-        return Phase.post_16
-    return None
-
-
 def _register_problems(values: dict, school: dict | None, scheme: list[str]) -> list[str]:
     """The register's own rules, applied to the fields GIAS owns (never blamed for ours)."""
     bad = []
     if not values["name"]:
         bad.append("EstablishmentName is empty")
-    for key, limit in _MAX_LENGTHS.items():
+    for key, limit in gias_format.MAX_LENGTHS.items():
         if values[key] is not None and len(values[key]) > limit:
-            bad.append(f"{GIAS_FIELDS[key]} is longer than {limit} characters")
+            bad.append(f"{gias_format.GIAS_FIELDS[key]} is longer than {limit} characters")
     if values["la_code"] is not None:
         try:
             _LA_CODE.validate_python(values["la_code"])
@@ -423,7 +235,8 @@ def _register_problems(values: dict, school: dict | None, scheme: list[str]) -> 
     try:
         schools.validate(SimpleNamespace(**values, **owned), scheme)
     except ValidationFailed as exc:
-        bad.extend(f"{GIAS_FIELDS[e.field]}: {e.message}" for e in exc.errors if e.field in GIAS_FIELDS)
+        columns = gias_format.GIAS_FIELDS
+        bad.extend(f"{columns[e.field]}: {e.message}" for e in exc.errors if e.field in columns)
     return bad
 
 
@@ -450,7 +263,7 @@ def _template(framework: Framework, rating: str | None) -> InspectionWrite:
         # The rating GIAS shows beside a newer date is an older graded judgement, or none: it
         # cannot be put on this framework's scale, so the inspection is kept without a grade.
         return InspectionWrite(inspected_on=_FRAMEWORK_DAYS[framework], framework=framework, source=SOURCE)
-    overall, category = RATINGS[rating]
+    overall, category = gias_format.RATINGS[rating]
     return InspectionWrite(inspected_on=_FRAMEWORK_DAYS[framework], framework=framework,
                            overall_effectiveness=overall, category_of_concern=category, source=SOURCE)
 
@@ -502,10 +315,10 @@ def _update(session: Session, updates: list[tuple[dict, dict]], by: Principal, n
         update(_SCHOOL)
         .where(_SCHOOL.c.id == bindparam("b_id"), _SCHOOL.c.version == bindparam("b_version"),
                _SCHOOL.c.partnership_id == by.partnership_id)
-        .values({key: bindparam(f"b_{key}") for key in GIAS_FIELDS}
+        .values({key: bindparam(f"b_{key}") for key in gias_format.GIAS_FIELDS}
                 | {"version": bindparam("b_new_version"), "updated_at": now})
     )
-    params = [{f"b_{key}": changes.get(key, school[key]) for key in GIAS_FIELDS}
+    params = [{f"b_{key}": changes.get(key, school[key]) for key in gias_format.GIAS_FIELDS}
               | {"b_id": school["id"], "b_version": school["version"], "b_new_version": school["version"] + 1}
               for school, changes in updates]
     result = session.connection().execute(stmt, params)

@@ -104,15 +104,32 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
     session = state.session
     if session.info.get(ALL_TENANTS_KEY):
         return
+    tenant_id = session.info.get(TENANT_KEY)
+    if state.is_insert:
+        _check_bulk_insert(state, tenant_id)
+        return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    tenant_id = session.info.get(TENANT_KEY)
     options = []
     for cls in _tenant_classes():
         # Fail closed: with no tenant known, no tenant rows are visible.
         criterion = cls.partnership_id.is_(None) if tenant_id is None else cls.partnership_id == tenant_id
         options.append(with_loader_criteria(cls, criterion, include_aliases=True))
     state.statement = state.statement.options(*options)
+
+
+def _check_bulk_insert(state: ORMExecuteState, tenant_id: int | None) -> None:
+    """ORM bulk inserts (session.execute(insert(Model), rows)) skip before_flush: check each row."""
+    mapper = state.bind_mapper
+    if mapper is None or not issubclass(mapper.class_, TenantScoped):
+        return
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params or {}]
+    values = getattr(state.statement, "_values", None) or {}
+    for row in rows:
+        given = row.get("partnership_id", values.get("partnership_id"))
+        if given is None or (tenant_id is not None and given != tenant_id):
+            raise TenantViolation(f"bulk insert into {mapper.class_.__name__} must name this session's partnership")
 
 
 @lru_cache

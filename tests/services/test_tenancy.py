@@ -72,3 +72,16 @@ def test_viewer_cannot_write(session, world):
     assert viewer.can_read and not viewer.can_write
     with pytest.raises(Forbidden):
         schools.update(session, world.our_school.urn, SchoolUpdate(name="No"), if_match="*", by=viewer)
+
+
+def test_bulk_insert_must_name_the_sessions_partnership(session, world):
+    from sqlalchemy import insert
+
+    set_tenant(session, world.ours.id)
+    row = {"urn": "888888", "name": "Bulk School", "phase": "primary", "status": "open", "engaged": True,
+           "version": 1}
+    for bad in ({}, {"partnership_id": world.theirs.id}):
+        with pytest.raises(TenantViolation):
+            session.execute(insert(School), [{**row, **bad}])
+    session.execute(insert(School), [{**row, "partnership_id": world.ours.id}])
+    assert session.scalars(select(School.name).where(School.urn == "888888")).one() == "Bulk School"

@@ -1,6 +1,7 @@
 """Error handlers: problem details for the API, an error page for the browser."""
 
 import re
+from functools import lru_cache
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -42,8 +43,33 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     return errors
 
 
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+@lru_cache(maxsize=256)
+def _path_pattern(template: str) -> re.Pattern:
+    return re.compile(re.sub(r"\\{[^/{}]+\\}", "[^/]+", re.escape(template)))
+
+
+def allowed_methods(request: Request, allow: str) -> str:
+    """Every method the resource at this path supports (RFC 9110 `Allow`). Starlette's 405 names
+    only the methods of the first route whose path matched, but FastAPI adds one route per method,
+    so the rest are read from the OpenAPI document."""
+    methods = {m.strip().upper() for m in allow.split(",") if m.strip()}
+    for template, item in (request.app.openapi().get("paths") or {}).items():
+        if _path_pattern(template).fullmatch(request.url.path):
+            methods |= {m.upper() for m in item if m in _HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
+
+
+def wants_json(request: Request) -> bool:
+    """Outside /api/, a page unless the client asks for JSON and not for HTML."""
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
 
 
 def problem_response(request: Request, exc: AppError) -> Response:
@@ -55,7 +81,7 @@ def install(app: FastAPI, render_error_page) -> None:  # noqa: ANN001
     """Register the handlers. `render_error_page(request, exc)` draws the HTML face."""
 
     def respond(request: Request, exc: AppError) -> Response:
-        if is_api(request) or "text/html" not in request.headers.get("accept", "text/html"):
+        if is_api(request) or wants_json(request):
             return problem_response(request, exc)
         return render_error_page(request, exc)
 
@@ -85,4 +111,6 @@ def install(app: FastAPI, render_error_page) -> None:  # noqa: ANN001
         error = AppError(str(exc.detail) if exc.detail else None, headers=dict(exc.headers or {}))
         error.status_code = exc.status_code
         error.slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        if exc.status_code == 405:
+            error.headers["Allow"] = allowed_methods(request, error.headers.get("Allow", ""))
         return respond(request, error)

@@ -3,7 +3,6 @@
 import hashlib
 import hmac
 import secrets
-
 from functools import lru_cache
 
 from argon2 import PasswordHasher

@@ -1,6 +1,6 @@
 """API dependencies: the bearer-token principal and object loaders."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
 
@@ -43,15 +43,28 @@ def api_principal(request: Request, session: SessionDep) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(api_principal)]
+
+
+def no_null(schema: dict[str, Any]) -> None:
+    """For an optional query or header parameter: it is absent or has a value, never null (a query
+    string cannot say null). Drops the `null` branch pydantic gives `X | None` from the schema."""
+    branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    elif branches:
+        schema["anyOf"] = branches
+
+
 def if_match_header(
-    if_match: Annotated[str | None, Header(alias="If-Match", description="The ETag you read; required to change "
+    if_match: Annotated[str | None, Header(alias="If-Match", json_schema_extra=no_null,
+                                           description="The ETag you read; required to change "
                                            "a record (428 without it, 412 if stale).")] = None,
 ) -> str | None:
     return if_match
 
 
 IfMatch = Annotated[str | None, Depends(if_match_header)]
-URNPath = Annotated[str, Path(pattern=r"^\d{6}$", description="The school's 6-digit URN")]
+URNPath = Annotated[str, Path(pattern=r"^[0-9]{6}$", description="The school's 6-digit URN")]
 
 
 def school_from_path(urn: URNPath, session: SessionDep, by: CurrentPrincipal) -> School:

@@ -1,7 +1,10 @@
 """GET /healthz: public, for load balancers and uptime checks."""
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.deps import open_session
@@ -9,7 +12,13 @@ from app.deps import open_session
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Public: is the service up and its database reachable?")
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: str  # "ok", or the kind of error met
+
+
+@router.get("/healthz", summary="Public: is the service up and its database reachable?", response_model=Health,
+            responses={503: {"model": Health, "description": "The database cannot be reached"}})
 def healthz(request: Request) -> JSONResponse:
     """PUBLIC: no authentication. Runs one query against the database."""
     session = open_session(request, write=False)

@@ -1,20 +1,28 @@
 """/api/v1/schools: the schools register, with inspections and indicators under each school."""
 
-from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import StringConstraints
 
-from app.api.deps import CurrentPrincipal, IfMatch, SchoolFromPath, URNPath
+from app.api.deps import CurrentPrincipal, IfMatch, SchoolFromPath, URNPath, no_null
 from app.api.problems import problem_responses
 from app.deps import SessionDep
+from app.models.inspection import Headline
 from app.models.school import Phase, SchoolCreate, SchoolPage, SchoolPublic, SchoolStatus, SchoolUpdate
+from app.models.types import NO_NUL, DateTimeWithOffset
 from app.services import schools
 from app.services.concurrency import etag
 from app.services.paging import MAX_LIMIT
-from app.services.schools import SORT_CHOICES, SchoolFilters, SchoolRow
+from app.services.schools import NOT_INSPECTED, SORT_CHOICES, SchoolFilters, SchoolRow
 
 router = APIRouter(prefix="/schools", tags=["schools"])
+
+# Closed sets, so that the schema names the values the service accepts.
+OfstedFilter = StrEnum("OfstedFilter", {h: h for h in (*(h.value for h in Headline), NOT_INSPECTED)})
+Sort = StrEnum("Sort", {s: s for s in SORT_CHOICES})
+Term = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
 
 
 def to_public(row: SchoolRow) -> SchoolPublic:
@@ -27,31 +35,37 @@ def to_public(row: SchoolRow) -> SchoolPublic:
 def list_schools(
     session: SessionDep,
     by: CurrentPrincipal,
-    q: Annotated[str | None, Query(max_length=100, description="Part of the name, or the start of the URN")] = None,
-    phase: Annotated[list[Phase] | None, Query()] = None,
-    establishment_type: Annotated[list[str] | None, Query(alias="type")] = None,
-    school_status: Annotated[list[SchoolStatus] | None, Query(alias="status")] = None,
-    la_category: Annotated[list[str] | None, Query(description="A category of the scheme, or `none`")] = None,
-    ofsted: Annotated[list[str] | None, Query(description="Latest inspection headline, or `not_inspected`")] = None,
-    engaged: bool | None = None,
-    updated_since: datetime | None = None,
-    sort: Annotated[str, Query(description=f"One of: {', '.join(SORT_CHOICES)}")] = "name",
+    q: Annotated[str | None, Query(max_length=100, pattern=NO_NUL, json_schema_extra=no_null,
+                                   description="Part of the name, or the start of the URN")] = None,
+    phase: Annotated[list[Phase] | None, Query(json_schema_extra=no_null)] = None,
+    establishment_type: Annotated[list[Term] | None, Query(alias="type", json_schema_extra=no_null)] = None,
+    school_status: Annotated[list[SchoolStatus] | None, Query(alias="status", json_schema_extra=no_null)] = None,
+    la_category: Annotated[list[Term] | None, Query(json_schema_extra=no_null,
+                                                    description="A category of the scheme, or `none`")] = None,
+    ofsted: Annotated[list[OfstedFilter] | None, Query(json_schema_extra=no_null,
+                                                       description="The latest inspection's headline, "
+                                                                   "or `not_inspected`")] = None,
+    engaged: Annotated[bool | None, Query(json_schema_extra=no_null)] = None,
+    updated_since: Annotated[DateTimeWithOffset | None, Query(json_schema_extra=no_null)] = None,
+    sort: Annotated[Sort, Query(description="A field to sort by; `-` before it sorts descending")] = Sort.name,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=500, json_schema_extra=no_null,
+                                        description="`next_cursor` from the page before")] = None,
 ) -> SchoolPage:
     """Page through the partnership's schools. Follow `next_cursor` until it is null."""
     filters = SchoolFilters(
         q=q, phase=[p.value for p in phase or []], establishment_type=establishment_type or [],
-        status=[s.value for s in school_status or []], la_category=la_category or [], ofsted=ofsted or [],
+        status=[s.value for s in school_status or []], la_category=la_category or [],
+        ofsted=[o.value for o in ofsted or []],
         engaged=engaged, updated_since=updated_since,
     )
-    result = schools.page(session, filters, sort=sort, limit=limit, cursor=cursor, by=by)
+    result = schools.page(session, filters, sort=sort.value, limit=limit, cursor=cursor, by=by)
     return SchoolPage(items=[to_public(r) for r in result.rows], total=result.total,
                       limit=result.limit, next_cursor=result.next_cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SchoolPublic,
-             responses=problem_responses(403, 409))
+             responses=problem_responses(400, 403, 409))
 def create_school(data: SchoolCreate, session: SessionDep, by: CurrentPrincipal, response: Response) -> SchoolPublic:
     """Add a school to the register."""
     school = schools.create(session, data, by=by)
@@ -68,7 +82,7 @@ def get_school(urn: URNPath, session: SessionDep, by: CurrentPrincipal, response
     return to_public(row)
 
 
-@router.patch("/{urn}", response_model=SchoolPublic, responses=problem_responses(403, 404, 412, 428))
+@router.patch("/{urn}", response_model=SchoolPublic, responses=problem_responses(400, 403, 404, 412, 428))
 def update_school(urn: URNPath, data: SchoolUpdate, session: SessionDep, by: CurrentPrincipal,
                   if_match: IfMatch, response: Response) -> SchoolPublic:
     """Change some fields of a school. Send `If-Match` with the ETag you read."""

@@ -19,7 +19,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, UTCDateTime, utcnow, version_column
-from app.models.types import Int
+from app.models.types import Date, Int, text
 
 UNGRADED_FROM = date(2024, 9, 1)
 REPORT_CARDS_FROM = date(2025, 11, 10)
@@ -101,6 +101,9 @@ class Headline(StrEnum):
     safeguarding_not_met = "safeguarding_not_met"
 
 
+ReportUrl = text(500)
+SourceText = text(100)
+
 _VERSION = version_column()
 
 
@@ -127,20 +130,20 @@ class InspectionWrite(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    inspected_on: date
+    inspected_on: Date
     framework: Framework | None = Field(
         default=None, description="Defaults to the framework in force on inspected_on."
     )
     overall_effectiveness: Int | None = Field(default=None, ge=1, le=4)
     category_of_concern: CategoryOfConcern | None = None
     safeguarding: Safeguarding | None = None
-    grades: dict[str, int | ReportCardGrade] = Field(
+    grades: dict[str, Int | ReportCardGrade] = Field(
         default_factory=dict,
         description="Key judgements graded 1-4 (graded, ungraded_2024) or evaluation areas on "
         "the report-card scale (report_card).",
     )
-    report_url: str | None = Field(default=None, max_length=500)
-    source: str | None = Field(default=None, max_length=100)
+    report_url: ReportUrl | None = None
+    source: SourceText | None = None
 
     @model_validator(mode="after")
     def _fits_framework(self) -> "InspectionWrite":

@@ -4,13 +4,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import AfterValidator, ConfigDict, StringConstraints
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, UTCDateTime, utcnow, version_column
 from app.models.inspection import InspectionSummary
-from app.models.types import Bool, Int, Number
+from app.models.types import Bool, Date, Int, Number, text
 
 
 class Phase(StrEnum):
@@ -33,15 +33,20 @@ class SchoolStatus(StrEnum):
     proposed_to_close = "proposed_to_close"
 
 
-URN = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+URN = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+# Each at most its column's length as sent; stored without surrounding whitespace (app.models.types).
+Text200 = text(200, blank=False)
+ShortText = text(200)
+Text120 = text(120)
+LongText = text(500)
+CategoryText = text(40)
+# A UK postcode, with spaces around it allowed; stored in capitals. The pattern bounds the length.
 Postcode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_upper=True, max_length=8,
-                      pattern=r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"),
+    StringConstraints(pattern=r"^ *[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2} *$"),
+    AfterValidator(lambda value: value.strip(" ").upper()),
 ]
-LACode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+LACode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
 
 
 _VERSION = version_column()
@@ -81,21 +86,21 @@ class SchoolCreate(SQLModel):
     urn: URN
     name: Text200
     phase: Phase
-    establishment_type: ShortText | None = None
+    establishment_type: Text120 | None = None
     trust_name: ShortText | None = None
     la_code: LACode | None = None
-    la_name: ShortText | None = None
+    la_name: Text120 | None = None
     status: SchoolStatus = SchoolStatus.open
     pupils: Int | None = Field(default=None, ge=0, le=10000)
     fsm_percent: Number | None = Field(default=None, ge=0, le=100)
     headteacher_name: ShortText | None = None
-    headteacher_started_on: date | None = None
+    headteacher_started_on: Date | None = None
     postcode: Postcode | None = None
     engaged: Bool = True
-    not_engaged_reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-    la_category: ShortText | None = None
-    opened_on: date | None = None
-    closed_on: date | None = None
+    not_engaged_reason: LongText | None = None
+    la_category: CategoryText | None = None
+    opened_on: Date | None = None
+    closed_on: Date | None = None
 
 
 class SchoolUpdate(SQLModel):
@@ -105,21 +110,21 @@ class SchoolUpdate(SQLModel):
 
     name: Text200 | None = None
     phase: Phase | None = None
-    establishment_type: ShortText | None = None
+    establishment_type: Text120 | None = None
     trust_name: ShortText | None = None
     la_code: LACode | None = None
-    la_name: ShortText | None = None
+    la_name: Text120 | None = None
     status: SchoolStatus | None = None
     pupils: Int | None = Field(default=None, ge=0, le=10000)
     fsm_percent: Number | None = Field(default=None, ge=0, le=100)
     headteacher_name: ShortText | None = None
-    headteacher_started_on: date | None = None
+    headteacher_started_on: Date | None = None
     postcode: Postcode | None = None
     engaged: Bool | None = None
-    not_engaged_reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-    la_category: ShortText | None = None
-    opened_on: date | None = None
-    closed_on: date | None = None
+    not_engaged_reason: LongText | None = None
+    la_category: CategoryText | None = None
+    opened_on: Date | None = None
+    closed_on: Date | None = None
 
 
 class SchoolPublic(SQLModel):

@@ -75,9 +75,10 @@ def grant(session: Session, user: User, partnership: Partnership, role: str) -> 
 def partnerships_of(session: Session, user_id: int) -> list[Partnership]:
     """The partnerships a user belongs to, by name."""
     with all_tenants(session):
-        stmt = (select(Partnership).join(Membership, Membership.partnership_id == Partnership.id)
-                .where(Membership.user_id == user_id).distinct().order_by(Partnership.name))
-        return list(session.scalars(stmt))
+        # A subquery rather than DISTINCT: PostgreSQL cannot compare the JSON category scheme.
+        member_of = select(Membership.partnership_id).where(Membership.user_id == user_id)
+        return list(session.scalars(select(Partnership).where(Partnership.id.in_(member_of))
+                                    .order_by(Partnership.name, Partnership.id)))
 
 
 def principal_for(session: Session, user: User, partnership_id: int) -> Principal | None:

@@ -7,12 +7,14 @@ rows when others are inserted meanwhile, and deep pages cost the same as the fir
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_
 
 from app.errors import BadRequest, FieldError
+from app.models.types import MAX_ID
 
 MAX_LIMIT = 200
 
@@ -41,13 +43,29 @@ def decode_cursor(cursor: str, sort: str, kind: type) -> tuple[Any, int]:
         raise bad("the cursor is not one this service issued") from None
     if cursor_sort != sort:
         raise bad("the cursor belongs to a different sort order; start again without a cursor")
-    if not isinstance(row_id, int) or isinstance(row_id, bool):
+    if not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 < row_id <= MAX_ID:
         raise bad("the cursor is not one this service issued")
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool):
+    if not isinstance(value, kind) or isinstance(value, bool) or not _bindable(value):
         raise bad("the cursor is not one this service issued")
     return value, row_id
+
+
+def _bindable(value: Any) -> bool:
+    """Whether a decoded value can be compared in SQL: a forged cursor must be refused, not reach
+    the driver (integers beyond the 32 bits of an INTEGER column, NaN, NUL or lone surrogates in text)."""
+    if isinstance(value, int):
+        return -MAX_ID - 1 <= value <= MAX_ID
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return "\x00" not in value
+    return False
 
 
 def apply_keyset(stmt: Select, key: SortKey, id_column: ColumnElement, after: tuple[Any, int] | None) -> Select:

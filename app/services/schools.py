@@ -120,26 +120,19 @@ def page(session: Session, filters: SchoolFilters, *, sort: str = "name", limit:
     base = _filtered(base, filters, latest)
 
     total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
-    stmt = base.add_columns(latest.c.inspected_on, latest.c.framework, latest.c.headline)
+    # The cursor carries the sort key as the database computed it: lower() is not Python's
+    # str.lower() (SQLite folds ASCII only), and a key recomputed here would skip or repeat rows.
+    stmt = base.add_columns(latest.c.inspected_on, latest.c.framework, latest.c.headline,
+                            key.expression.label("sort_value"))
     stmt = apply_keyset(stmt, key, School.id, after).limit(limit + 1)
     results = session.execute(stmt).all()
 
     rows = [SchoolRow(r[0], _summary(r[1], r[2], r[3])) for r in results[:limit]]
     next_cursor = None
     if len(results) > limit:
-        last = rows[-1].school
-        next_cursor = encode_cursor(sort, _cursor_value(last, key.name.removeprefix("-")), last.id)
+        last = results[limit - 1]
+        next_cursor = encode_cursor(sort, last[0].name.lower() if key.name.removeprefix("-") == "name" else key.kind(last.sort_value), last[0].id)
     return SchoolPageResult(rows, total or 0, limit, next_cursor)
-
-
-def _cursor_value(school: School, sort: str):
-    if sort == "name":
-        return school.name.lower()
-    if sort == "pupils":
-        return school.pupils if school.pupils is not None else -1
-    if sort == "fsm_percent":
-        return float(school.fsm_percent) if school.fsm_percent is not None else -1.0
-    return getattr(school, sort)
 
 
 def _summary(inspected_on, framework, headline) -> InspectionSummary | None:

@@ -1,0 +1,178 @@
+"""schemathesis over the app's whole OpenAPI document, in process, against seeded records.
+
+`@schema.parametrize()` makes one pytest test per operation; hypothesis runs each with a bounded
+number of examples, after schemathesis' own coverage cases (boundary and invalid values, other
+methods). Every built-in check runs but one (see CONFIG): status codes, content types, response
+bodies and headers as documented, no 5xx, invalid input refused, `Allow` on 405, and so on.
+
+Isolation: each test runs in the usual rolled-back transaction (the `connection` fixture), and
+each example inside a savepoint of its own that is rolled back, so a DELETE in one example cannot
+starve the next of the seeded rows. The app is built once, at import, because the schema is read
+from it; its sessions join whichever connection the current test has lent to `SEEDED`. That works
+on SQLite and on PostgreSQL alike (TEST_DATABASE_URL), as the rest of the suite does.
+
+Reaching real rows: random URNs and ids would almost never name a record, so the hooks below steer
+most generated ones to the seeded records (read from `SEEDED` when each example is drawn: ids
+differ from test to test, since PostgreSQL sequences are not rolled back), and send a matching
+If-Match with most changes.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, update
+from sqlmodel import Session
+
+from app.db import all_tenants
+from app.main import create_app
+from app.models.account import ApiToken
+from app.models.base import utcnow
+from tests import factories
+
+URN_A, URN_B = "900001", "900002"  # above the factories' counter, so never taken by a world's school
+
+# Every built-in check runs, except one:
+# - positive_data_acceptance expects every schema-valid request to succeed. This API also applies
+#   rules that JSON Schema cannot state, and answers them as documented: 422 for a category outside
+#   the partnership's own scheme, an inspection on the wrong framework for its date, or a closing
+#   date before the opening; 400 for a cursor the service did not issue; 428 without If-Match; 409
+#   for a URN already registered. tests/api/test_schools_api.py asserts those answers one by one.
+CONFIG = schemathesis.Config.from_str("""
+[checks]
+positive_data_acceptance.enabled = false
+""")
+
+
+@dataclass
+class Seeded:
+    """The current test's connection, its token, and the records the fuzzer should reach."""
+
+    connection: Connection | None = None
+    token: str = ""
+    urns: list[str] = field(default_factory=list)
+    # (URN, id) pairs for each kind of record, some of which do not belong together (404).
+    records: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def session(self, write: bool) -> Session:  # noqa: ARG002  (one connection serves reads and writes)
+        if self.connection is None:
+            raise RuntimeError("the schemathesis app was called outside the `seeded` fixture")
+        return Session(bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+    @contextmanager
+    def example(self) -> Iterator[None]:
+        """One hypothesis example: whatever its requests change is rolled back afterwards."""
+        savepoint = self.connection.begin_nested()
+        try:
+            yield
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+
+
+SEEDED = Seeded()
+app = create_app(session_factory=SEEDED.session)
+schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
+
+
+@pytest.fixture
+def seeded(connection, session, world) -> Iterator[Seeded]:
+    """Two schools with known URNs, each with an inspection and an indicator, beside the world's
+    schools (one of them in another partnership, whose records must answer 404)."""
+    a = factories.make_school(session, world.ours, urn=URN_A, name="Rowan Primary School")
+    b = factories.make_school(session, world.ours, urn=URN_B, name="rowan academy", pupils=None, fsm_percent=None,
+                              phase="secondary", la_category="amber")
+    theirs = world.their_school
+    inspections = [
+        factories.make_inspection(session, a, inspected_on=date(2023, 5, 10), overall_effectiveness=2),
+        factories.make_inspection(session, b, inspected_on=date(2026, 1, 20), overall_effectiveness=None,
+                                  grades={"inclusion": "strong_standard", "achievement": "needs_attention"}),
+        factories.make_inspection(session, theirs),
+    ]
+    indicators = [
+        factories.make_indicator(session, a),
+        factories.make_indicator(session, b, measure="attainment", value=61.0),
+        factories.make_indicator(session, theirs),
+    ]
+    with all_tenants(session):
+        # Used just now, so requests skip recording its last use: a write that the rollback after
+        # each example would undo, so that every request of every example repeated it.
+        session.execute(update(ApiToken).values(last_used_at=utcnow()))
+    session.commit()  # releases the fixture's savepoint; the test's transaction is still rolled back
+
+    def pairs(rows: list) -> list[tuple[str, int]]:
+        own_a, own_b, their = (r.id for r in rows)
+        return [(URN_A, own_a), (URN_B, own_b), (theirs.urn, their), (URN_A, own_b)]
+
+    SEEDED.connection = connection
+    SEEDED.token = world.write_token
+    SEEDED.urns = [URN_A, URN_B, world.our_school.urn, theirs.urn]
+    SEEDED.records = {"inspection_id": pairs(inspections), "indicator_id": pairs(indicators)}
+    try:
+        yield SEEDED
+    finally:
+        SEEDED.connection = None
+
+
+def _is_urn(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+@schema.hook
+def flatmap_path_parameters(ctx, path_parameters: dict | None) -> st.SearchStrategy:
+    """Most of the time, a valid URN (and id) becomes a seeded one; invalid values stay as drawn."""
+    if not path_parameters or not _is_urn(path_parameters.get("urn")):
+        return st.just(path_parameters)
+    kind = next((name for name in ("inspection_id", "indicator_id") if name in path_parameters), None)
+    if kind is None:
+        urns = st.sampled_from(range(len(SEEDED.urns) + 1)).map(
+            lambda i: SEEDED.urns[i] if i < len(SEEDED.urns) else path_parameters["urn"])
+        return urns.map(lambda urn: {**path_parameters, "urn": urn})
+    if not _is_id(path_parameters[kind]):
+        return st.just(path_parameters)
+    pairs = st.sampled_from(range(len(SEEDED.records[kind]) + 1)).map(
+        lambda i: SEEDED.records[kind][i] if i < len(SEEDED.records[kind]) else None)
+    return pairs.map(lambda pair: path_parameters if pair is None
+                     else {**path_parameters, "urn": pair[0], kind: pair[1]})
+
+
+@schema.hook
+def flatmap_headers(ctx, headers: dict | None) -> st.SearchStrategy:
+    """Changes need If-Match: send the seeded records' current ETag (or `*`) most of the time, so
+    that changes succeed as well as fail with 412 and 428."""
+    if "If-Match" not in ctx.operation.headers:
+        return st.just(headers)
+    others = {name: value for name, value in (headers or {}).items() if name != "If-Match"}
+    drawn = (headers or {}).get("If-Match")  # absent (428), or as generated: mostly stale (412)
+    return st.sampled_from(['"1"', "*", drawn]).map(lambda tag: others | ({"If-Match": tag} if tag is not None else {}))
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+@schema.parametrize()
+def test_api_conforms_to_its_schema(case, seeded):
+    with seeded.example():
+        case.call_and_validate(headers={"Authorization": f"Bearer {seeded.token}"})
+
+
+def test_the_seeded_records_answer(seeded):
+    """The plumbing the hooks rely on: the app reaches this test's connection, the token works,
+    and the seeded pairs name real records (or, across schools and partnerships, none)."""
+    with TestClient(app) as client:
+        client.headers["Authorization"] = f"Bearer {seeded.token}"
+        assert client.get(f"/api/v1/schools/{URN_A}").json()["urn"] == URN_A
+        for kind, path in (("inspection_id", "inspections"), ("indicator_id", "indicators")):
+            answers = [client.get(f"/api/v1/schools/{urn}/{path}/{record_id}").status_code
+                       for urn, record_id in seeded.records[kind]]
+            assert answers == [200, 200, 404, 404], kind

@@ -1,0 +1,61 @@
+"""axe-core on every main page: no WCAG 2.2 A/AA violations, and proof that the check can fail."""
+
+import pytest
+
+from tests.browser.conftest import axe_violations, describe, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_in_page(page):
+    page.goto("/sign-in")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_sign_in_page_with_errors(page):
+    page.goto("/sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector(".govuk-error-summary")
+    screenshot(page, "08-sign-in-errors")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_schools_list(page, live_server):
+    sign_in(page, live_server)
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_schools_list_after_an_htmx_search_and_with_an_error(page, live_server):
+    sign_in(page, live_server)
+    page.get_by_label("Search by school name or URN").press_sequentially("zzzz")
+    page.wait_for_function("() => document.querySelector('#results-count').innerText.includes('No schools')")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+    page.goto("/schools?sort=nonsense")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_school_page(page, live_server):
+    sign_in(page, live_server)
+    page.goto(f"/schools/{live_server.rich_urn}")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_not_found_page(page, live_server):
+    sign_in(page, live_server)
+    page.goto("/schools/000000")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_axe_does_flag_a_broken_page(page):
+    page.set_content("<html><head><title>Broken</title></head><body><main>"
+                     "<input type='text' name='q'><img src='data:,'>"
+                     "<p style='color:#bbb;background:#fff'>faint text</p></main></body></html>")
+    found = {v["id"] for v in axe_violations(page)}
+    assert {"label", "image-alt", "html-has-lang", "color-contrast"} <= found, found

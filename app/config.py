@@ -54,7 +54,7 @@ class Settings(BaseSettings):
 
     @property
     def secure_cookies(self) -> bool:
-        return self.environment == "production"
+        return self.environment != "development"
 
 
 @lru_cache

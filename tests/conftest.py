@@ -103,7 +103,7 @@ def app(connection):
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
-    with TestClient(app, base_url="http://testserver") as c:
+    with TestClient(app, base_url="https://testserver") as c:
         yield c
 
 

@@ -25,3 +25,4 @@ def test_sqlite_is_the_default_database(monkeypatch):
 def test_cookies_are_secure_outside_development():
     assert not Settings(environment="development").secure_cookies
     assert Settings(environment="production", secret_key="x" * 20).secure_cookies
+    assert Settings(environment="test", secret_key="x" * 20).secure_cookies

@@ -17,6 +17,7 @@ def test_sign_in_sets_a_strict_session_cookie_and_redirects(client, world):
     cookie = _set_cookies(response)[get_settings().session_cookie_name].lower()
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
+    assert "secure" in cookie  # tests run as ENVIRONMENT=test: anything but development is Secure
     assert "path=/" in cookie
     assert client.get("/schools").status_code == 200
 

@@ -12,9 +12,9 @@ Three frameworks, never converted into one another:
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
@@ -101,7 +101,8 @@ class Headline(StrEnum):
     safeguarding_not_met = "safeguarding_not_met"
 
 
-ReportUrl = text(500)
+# A link to the published report: http(s) only, never a javascript: or data: URL.
+ReportUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s]+$")]
 SourceText = text(100)
 
 _VERSION = version_column()
@@ -147,6 +148,8 @@ class InspectionWrite(SQLModel):
 
     @model_validator(mode="after")
     def _fits_framework(self) -> "InspectionWrite":
+        if self.inspected_on > date.today():
+            raise ValueError("inspected_on: an inspection cannot be recorded before it has happened")
         expected = Framework.for_date(self.inspected_on)
         if self.framework is None:
             self.framework = expected

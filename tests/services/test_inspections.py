@@ -48,3 +48,17 @@ def test_grades_must_fit_the_framework(data, field):
     with pytest.raises(ValidationError) as caught:
         InspectionWrite(**data)
     assert field in str(caught.value)
+
+
+def test_an_inspection_cannot_be_in_the_future():
+    from datetime import timedelta
+
+    with pytest.raises(ValidationError, match="inspected_on"):
+        InspectionWrite(inspected_on=date.today() + timedelta(days=1))
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,hi", "ftp://x.example/r.pdf"])
+def test_report_url_must_be_http(url):
+    with pytest.raises(ValidationError, match="report_url"):
+        InspectionWrite(inspected_on=date(2022, 1, 5), report_url=url)
+    assert InspectionWrite(inspected_on=date(2022, 1, 5), report_url="https://reports.example/1").report_url

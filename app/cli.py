@@ -1,6 +1,8 @@
 """The command line: python -m app <command>. Each command exits non-zero with a clear message on bad input."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +31,15 @@ def explain(exc: AppError) -> typer.Exit:
             err.print(f"[bold red]error:[/] {e.field}: {e.message}")
         return typer.Exit(1)
     return fail(exc.detail)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn the services' errors into a message on stderr and a non-zero exit."""
+    try:
+        yield
+    except AppError as exc:
+        raise explain(exc) from None
 
 
 def _partnership(session, slug: str):  # noqa: ANN001, ANN202
@@ -72,13 +83,10 @@ def create_partnership(
     """Create a partnership (a tenant)."""
     from app.services import partnerships
 
-    try:
-        with session_scope() as session:
-            p = partnerships.create(session, name=name, slug=slug, la_code=la_code,
-                                    category_scheme=categories.split(","))
-            out.print(f"created partnership {p.slug} ({p.name}); academic year {p.current_academic_year}")
-    except AppError as exc:
-        raise explain(exc) from None
+    with reported(), session_scope() as session:
+        p = partnerships.create(session, name=name, slug=slug, la_code=la_code,
+                                category_scheme=categories.split(","))
+        out.print(f"created partnership {p.slug} ({p.name}); academic year {p.current_academic_year}")
 
 
 @cli.command("create-user")
@@ -92,27 +100,24 @@ def create_user(
     """Create an account with a role in a partnership (or add the role to an existing account)."""
     from app.services import accounts
 
-    try:
-        with session_scope() as session:
-            p = _partnership(session, partnership)
-            user = accounts.find_user(session, email)
-            if user is None:
-                if password_file is not None:
-                    if not password_file.is_file():
-                        raise fail(f"no such password file: {password_file}")
-                    password = password_file.read_text().rstrip("\n")
-                elif sys.stdin.isatty():
-                    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-                else:
-                    raise fail("give --password-file, or run in a terminal to be asked for the password")
-                user = accounts.create_user(session, email=email, name=name, password=password)
-                out.print(f"created {user.email}")
+    with reported(), session_scope() as session:
+        p = _partnership(session, partnership)
+        user = accounts.find_user(session, email)
+        if user is None:
+            if password_file is not None:
+                if not password_file.is_file():
+                    raise fail(f"no such password file: {password_file}")
+                password = password_file.read_text().rstrip("\n")
+            elif sys.stdin.isatty():
+                password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
             else:
-                out.print(f"{user.email} already has an account; adding the role")
-            accounts.grant(session, user, p, role)
-            out.print(f"{user.email} is {role} of {p.slug}")
-    except AppError as exc:
-        raise explain(exc) from None
+                raise fail("give --password-file, or run in a terminal to be asked for the password")
+            user = accounts.create_user(session, email=email, name=name, password=password)
+            out.print(f"created {user.email}")
+        else:
+            out.print(f"{user.email} already has an account; adding the role")
+        accounts.grant(session, user, p, role)
+        out.print(f"{user.email} is {role} of {p.slug}")
 
 
 @cli.command("create-token")
@@ -124,13 +129,10 @@ def create_token(
     """Issue an API token. It is printed once, alone on the last line, and stored only as a hash."""
     from app.services import accounts, tokens
 
-    try:
-        with session_scope() as session:
-            p = _partnership(session, partnership)
-            token, plain = tokens.create(session, name=name, scopes=scopes, by=accounts.operator(p))
-            out.print(f"token {token.prefix} for {p.slug} ({token.scopes}); copy it now, it is not shown again:")
-    except AppError as exc:
-        raise explain(exc) from None
+    with reported(), session_scope() as session:
+        p = _partnership(session, partnership)
+        token, plain = tokens.create(session, name=name, scopes=scopes, by=accounts.operator(p))
+        out.print(f"token {token.prefix} for {p.slug} ({token.scopes}); copy it now, it is not shown again:")
     print(plain)
 
 
@@ -139,15 +141,12 @@ def list_tokens(partnership: Annotated[str, typer.Option(help="partnership slug"
     """List a partnership's tokens (prefix, name, scopes, last used, revoked)."""
     from app.services import accounts, tokens
 
-    try:
-        with session_scope(write=False) as session:
-            p = _partnership(session, partnership)
-            for t in tokens.list_all(session, by=accounts.operator(p)):
-                used = t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "never"
-                state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
-                out.print(f"{t.prefix}\t{t.name}\t{t.scopes}\tlast used {used}\t{state}")
-    except AppError as exc:
-        raise explain(exc) from None
+    with reported(), session_scope(write=False) as session:
+        p = _partnership(session, partnership)
+        for t in tokens.list_all(session, by=accounts.operator(p)):
+            used = t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "never"
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+            out.print(f"{t.prefix}\t{t.name}\t{t.scopes}\tlast used {used}\t{state}")
 
 
 @cli.command("revoke-token")
@@ -158,13 +157,10 @@ def revoke_token(
     """Revoke a token; it stops working at once."""
     from app.services import accounts, tokens
 
-    try:
-        with session_scope() as session:
-            p = _partnership(session, partnership)
-            token = tokens.revoke(session, prefix, by=accounts.operator(p))
-            out.print(f"revoked {token.prefix} ({token.name})")
-    except AppError as exc:
-        raise explain(exc) from None
+    with reported(), session_scope() as session:
+        p = _partnership(session, partnership)
+        token = tokens.revoke(session, prefix, by=accounts.operator(p))
+        out.print(f"revoked {token.prefix} ({token.name})")
 
 
 @cli.command("import-gias")

@@ -86,9 +86,8 @@ def all_tenants(session: Session) -> Iterator[Session]:
 
 
 @contextmanager
-def session_scope(*, write: bool = True, engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    session = new_session(write=write, engine=engine)
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """Commit the session's work when the block succeeds, roll it back on any error, then close."""
     try:
         yield session
         session.commit()
@@ -97,6 +96,11 @@ def session_scope(*, write: bool = True, engine: Engine | None = None) -> Iterat
         raise
     finally:
         session.close()
+
+
+def session_scope(*, write: bool = True, engine: Engine | None = None):  # noqa: ANN201
+    """One unit of work on a new session (the command line's transactions)."""
+    return unit_of_work(new_session(write=write, engine=engine))
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -6,6 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from app.db import unit_of_work
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 SessionFactory = Callable[[bool], Session]
@@ -18,15 +20,8 @@ def open_session(request: Request, *, write: bool) -> Session:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route succeeds, rolled back otherwise."""
-    session = open_session(request, write=request.method not in SAFE_METHODS)
-    try:
+    with unit_of_work(open_session(request, write=request.method not in SAFE_METHODS)) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

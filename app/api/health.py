@@ -5,9 +5,9 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from app.deps import open_session
+from app.services import health
 
 router = APIRouter(tags=["health"])
 
@@ -21,11 +21,8 @@ class Health(BaseModel):
             responses={503: {"model": Health, "description": "The database cannot be reached"}})
 def healthz(request: Request) -> JSONResponse:
     """PUBLIC: no authentication. Runs one query against the database."""
-    session = open_session(request, write=False)
-    try:
-        session.execute(text("SELECT 1"))
+    with open_session(request, write=False) as session:
+        problem = health.database_problem(session)
+    if problem is None:
         return JSONResponse({"status": "ok", "database": "ok"})
-    except Exception as exc:  # noqa: BLE001  (any database failure means unhealthy)
-        return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
-    finally:
-        session.close()
+    return JSONResponse({"status": "unavailable", "database": problem}, status_code=503)

@@ -2,7 +2,8 @@
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.deps import SessionDep, open_session
 from app.errors import Unauthorized
@@ -10,8 +11,16 @@ from app.models.school import School
 from app.services import schools, tokens
 from app.services.principal import Principal, bind
 
+# Declares the scheme in OpenAPI, so that clients (and schemathesis) know every /api/v1 operation
+# needs a bearer token. api_principal reads the header itself, to answer with a problem document.
+bearer_token = HTTPBearer(auto_error=False, scheme_name="apiToken",
+                          description="An API token of a partnership: `python -m app create-token`.")
 
-def api_principal(request: Request, session: SessionDep) -> Principal:
+
+def api_principal(
+    request: Request, session: SessionDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_token)] = None,
+) -> Principal:
     """The integration calling: only `Authorization: Bearer <token>` is accepted, never a cookie."""
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")

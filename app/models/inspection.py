@@ -101,8 +101,10 @@ class Headline(StrEnum):
     safeguarding_not_met = "safeguarding_not_met"
 
 
-# A link to the published report: http(s) only, never a javascript: or data: URL.
-ReportUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s]+$")]
+# A link to the published report: http(s) only, never a javascript: or data: URL. Never NUL either
+# (PostgreSQL text cannot hold it); U+0085 and U+FEFF are named because `\s` covers one of them in
+# the schema's regex dialect (ECMA-262) and the other in pydantic's (Rust).
+ReportUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s\u0000\u0085\ufeff]+$")]
 SourceText = text(100)
 
 _VERSION = version_column()

@@ -131,7 +131,7 @@ def page(session: Session, filters: SchoolFilters, *, sort: str = "name", limit:
     next_cursor = None
     if len(results) > limit:
         last = results[limit - 1]
-        next_cursor = encode_cursor(sort, last[0].name.lower() if key.name.removeprefix("-") == "name" else key.kind(last.sort_value), last[0].id)
+        next_cursor = encode_cursor(sort, key.kind(last.sort_value), last[0].id)
     return SchoolPageResult(rows, total or 0, limit, next_cursor)
 
 

@@ -17,6 +17,7 @@ run() {
   if [ "$code" -ne 0 ]; then echo "!! $label failed (exit $code)"; status=1; fi
 }
 
+run "lint (ruff)" .venv/bin/ruff check app tests bench migrations
 run "tests on SQLite" env -u TEST_DATABASE_URL .venv/bin/pytest -q -m "not browser" --ignore=tests/browser
 run "tests on PostgreSQL" env TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest -q -m "not browser" --ignore=tests/browser
 run "browser tests (Chromium)" .venv/bin/pytest -q -p no:cacheprovider tests/browser

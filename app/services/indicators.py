@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.errors import Conflict, FieldError, ValidationFailed
 from app.models.base import utcnow
 from app.models.indicator import Indicator, IndicatorCreate, IndicatorUpdate
 from app.models.school import School
-from app.services import concurrency
+from app.services import concurrency, school_records
 from app.services.concurrency import require_match
 from app.services.principal import Principal, bind
 
@@ -31,13 +31,7 @@ def list_for_school(session: Session, school: School, *, measure: str | None = N
 
 def get(session: Session, school: School, indicator_id: int, *, by: Principal) -> Indicator:
     """One indicator of a school, or 404."""
-    bind(session, by)
-    found = session.scalars(
-        select(Indicator).where(Indicator.id == indicator_id, Indicator.school_id == school.id)
-    ).first()
-    if found is None:
-        raise NotFound(f"school {school.urn} has no indicator {indicator_id}")
-    return found
+    return school_records.one(session, Indicator, school, indicator_id, noun="indicator", by=by)
 
 
 def _duplicate(data: IndicatorCreate) -> Conflict:

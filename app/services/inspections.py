@@ -3,7 +3,6 @@
 from sqlalchemy import Subquery, func, select
 from sqlmodel import Session
 
-from app.errors import NotFound
 from app.models.base import utcnow
 from app.models.inspection import (
     OVERALL_GRADE_NAMES,
@@ -15,7 +14,7 @@ from app.models.inspection import (
     ReportCardGrade,
 )
 from app.models.school import School
-from app.services import concurrency
+from app.services import concurrency, school_records
 from app.services.concurrency import require_match
 from app.services.principal import Principal, bind
 
@@ -61,6 +60,7 @@ def latest_per_school(by: Principal) -> Subquery:
 def list_for_school(session: Session, school: School, *, by: Principal) -> list[Inspection]:
     """A school's inspections, newest first."""
     bind(session, by)
+    by.require_read()
     stmt = (select(Inspection).where(Inspection.school_id == school.id)
             .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()))
     return list(session.scalars(stmt))
@@ -68,13 +68,7 @@ def list_for_school(session: Session, school: School, *, by: Principal) -> list[
 
 def get(session: Session, school: School, inspection_id: int, *, by: Principal) -> Inspection:
     """One inspection of a school, or 404."""
-    bind(session, by)
-    found = session.scalars(
-        select(Inspection).where(Inspection.id == inspection_id, Inspection.school_id == school.id)
-    ).first()
-    if found is None:
-        raise NotFound(f"school {school.urn} has no inspection {inspection_id}")
-    return found
+    return school_records.one(session, Inspection, school, inspection_id, noun="inspection", by=by)
 
 
 def _apply(inspection: Inspection, data: InspectionWrite) -> None:

@@ -71,6 +71,7 @@ def make_inspection(session: Session, school: School, **overrides) -> Inspection
                                 headline=inspections.headline(data).value)
         session.add(inspection)
         session.flush()
+        inspections.refresh_latest(session, school)
     return inspection
 
 

@@ -15,11 +15,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, StringConstraints, model_validator
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, UTCDateTime, utcnow, version_column
-from app.models.types import Date, Int, text
+from app.models.types import InspectionDate, Int, text
 
 UNGRADED_FROM = date(2024, 9, 1)
 REPORT_CARDS_FROM = date(2025, 11, 10)
@@ -112,8 +112,11 @@ _VERSION = version_column()
 
 class Inspection(TenantScoped, table=True):
     __mapper_args__ = {"version_id_col": _VERSION}
+    # One inspection of a school a day; the unique index also finds a school's latest inspection.
+    __table_args__ = (UniqueConstraint("school_id", "inspected_on"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    school_id: int = Field(foreign_key="school.id", index=True, ondelete="CASCADE")
+    school_id: int = Field(foreign_key="school.id", ondelete="CASCADE")
     inspected_on: date = Field(index=True)
     framework: str = Field(max_length=20)
     overall_effectiveness: int | None = None
@@ -133,7 +136,7 @@ class InspectionWrite(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    inspected_on: Date
+    inspected_on: InspectionDate
     framework: Framework | None = Field(
         default=None, description="Defaults to the framework in force on inspected_on."
     )
@@ -150,8 +153,6 @@ class InspectionWrite(SQLModel):
 
     @model_validator(mode="after")
     def _fits_framework(self) -> "InspectionWrite":
-        if self.inspected_on > date.today():
-            raise ValueError("inspected_on: an inspection cannot be recorded before it has happened")
         expected = Framework.for_date(self.inspected_on)
         if self.framework is None:
             self.framework = expected

@@ -5,12 +5,12 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, StringConstraints
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, column, func, literal_column
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, UTCDateTime, utcnow, version_column
 from app.models.inspection import InspectionSummary
-from app.models.types import Bool, Date, Int, Number, text
+from app.models.types import Bool, ClosingDate, HeadStartDate, Int, Number, OpeningDate, text
 
 
 class Phase(StrEnum):
@@ -51,20 +51,40 @@ LACode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
 
 _VERSION = version_column()
 
+# The keys the register is sorted by. The list query uses these very expressions, so that each
+# sort walks an index of (partnership, key, id) instead of sorting the partnership's schools: the
+# placeholders for missing numbers are literals, because an index cannot match a bound parameter.
+SORT_EXPRESSIONS = {
+    "name": lambda name: func.lower(name),
+    "pupils": lambda pupils: func.coalesce(pupils, literal_column("-1")),
+    "fsm_percent": lambda fsm: func.coalesce(fsm, literal_column("-1.0")),
+}
+
 
 class School(TenantScoped, table=True):
     __mapper_args__ = {"version_id_col": _VERSION}
-    __table_args__ = (UniqueConstraint("partnership_id", "urn"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "urn"),
+        Index("ix_school_sort_name", "partnership_id", SORT_EXPRESSIONS["name"](column("name")), "id"),
+        Index("ix_school_sort_urn", "partnership_id", "urn", "id"),
+        Index("ix_school_sort_pupils", "partnership_id", SORT_EXPRESSIONS["pupils"](column("pupils")), "id"),
+        Index("ix_school_sort_fsm_percent", "partnership_id",
+              SORT_EXPRESSIONS["fsm_percent"](column("fsm_percent")), "id"),
+        Index("ix_school_partnership_phase", "partnership_id", "phase"),
+        Index("ix_school_partnership_status", "partnership_id", "status"),
+        Index("ix_school_partnership_latest_headline", "partnership_id", "latest_headline"),
+        Index("ix_school_partnership_updated_at", "partnership_id", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    urn: str = Field(max_length=6, index=True)
-    name: str = Field(max_length=200, index=True)
-    phase: str = Field(max_length=30, index=True)
+    urn: str = Field(max_length=6)
+    name: str = Field(max_length=200)
+    phase: str = Field(max_length=30)
     establishment_type: str | None = Field(default=None, max_length=120)
     trust_name: str | None = Field(default=None, max_length=200)
     la_code: str | None = Field(default=None, max_length=3)
     la_name: str | None = Field(default=None, max_length=120)
-    status: str = Field(default=SchoolStatus.open.value, max_length=30, index=True)
+    status: str = Field(default=SchoolStatus.open.value, max_length=30)
     pupils: int | None = None
     fsm_percent: float | None = None
     headteacher_name: str | None = Field(default=None, max_length=200)
@@ -75,6 +95,11 @@ class School(TenantScoped, table=True):
     la_category: str | None = Field(default=None, max_length=40)
     opened_on: date | None = None
     closed_on: date | None = None
+    # The most recent inspection (latest date, then latest recorded), kept here by the services that
+    # write inspections, so that a page of schools and the Ofsted filter never scan the histories.
+    latest_inspected_on: date | None = None
+    latest_framework: str | None = Field(default=None, max_length=20)
+    latest_headline: str | None = Field(default=None, max_length=30)
     version: int | None = Field(default=None, sa_column=_VERSION)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -94,13 +119,13 @@ class SchoolCreate(SQLModel):
     pupils: Int | None = Field(default=None, ge=0, le=10000)
     fsm_percent: Number | None = Field(default=None, ge=0, le=100)
     headteacher_name: ShortText | None = None
-    headteacher_started_on: Date | None = None
+    headteacher_started_on: HeadStartDate | None = None
     postcode: Postcode | None = None
     engaged: Bool = True
     not_engaged_reason: LongText | None = None
     la_category: CategoryText | None = None
-    opened_on: Date | None = None
-    closed_on: Date | None = None
+    opened_on: OpeningDate | None = None
+    closed_on: ClosingDate | None = None
 
 
 class SchoolUpdate(SQLModel):
@@ -118,13 +143,13 @@ class SchoolUpdate(SQLModel):
     pupils: Int | None = Field(default=None, ge=0, le=10000)
     fsm_percent: Number | None = Field(default=None, ge=0, le=100)
     headteacher_name: ShortText | None = None
-    headteacher_started_on: Date | None = None
+    headteacher_started_on: HeadStartDate | None = None
     postcode: Postcode | None = None
     engaged: Bool | None = None
     not_engaged_reason: LongText | None = None
     la_category: CategoryText | None = None
-    opened_on: Date | None = None
-    closed_on: Date | None = None
+    opened_on: OpeningDate | None = None
+    closed_on: ClosingDate | None = None
 
 
 class SchoolPublic(SQLModel):

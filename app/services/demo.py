@@ -147,6 +147,8 @@ def build(session: Session, *, seed: int = 2026) -> DemoResult:
                                         grades={k: getattr(v, "value", v) for k, v in data.grades.items()},
                                         headline=inspections.headline(data).value)
                 session.add(inspection)
+            session.flush()
+            inspections.refresh_latest(session, school)
             for year in ("2024/25", "2025/26"):
                 figures = {"absence": rng.uniform(3.5, 9.5), "persistent_absence": rng.uniform(8, 32),
                            "budget_balance": rng.uniform(-180_000, 260_000), "roll": school.pupils,

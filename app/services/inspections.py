@@ -1,8 +1,11 @@
 """Ofsted inspection history: each inspection on its own framework's scale."""
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
+from app.errors import Conflict, FieldError
 from app.models.base import utcnow
 from app.models.inspection import (
     OVERALL_GRADE_NAMES,
@@ -38,25 +41,6 @@ def headline(data: InspectionWrite) -> Headline:
     return Headline(worst.value)
 
 
-def latest_per_school(by: Principal) -> Subquery:
-    """Each school's most recent inspection (ties broken by the later record)."""
-    ranked = (
-        select(
-            Inspection.school_id,
-            Inspection.inspected_on,
-            Inspection.framework,
-            Inspection.headline,
-            func.row_number()
-            .over(partition_by=Inspection.school_id,
-                  order_by=(Inspection.inspected_on.desc(), Inspection.id.desc()))
-            .label("rank"),
-        )
-        .where(Inspection.partnership_id == by.partnership_id)
-        .subquery()
-    )
-    return select(ranked).where(ranked.c.rank == 1).subquery("latest_inspection")
-
-
 def list_for_school(session: Session, school: School, *, by: Principal) -> list[Inspection]:
     """A school's inspections, newest first."""
     bind(session, by)
@@ -83,14 +67,66 @@ def _apply(inspection: Inspection, data: InspectionWrite) -> None:
     inspection.source = data.source
 
 
+LATEST_FIELDS = ("latest_inspected_on", "latest_framework", "latest_headline")
+
+
+def _hold_history(session: Session, school: School) -> None:
+    """Take the school's row lock before its history changes, so that two writers of one history
+    (on PostgreSQL) take turns and each sees the other's inspection when it works out the latest.
+    SQLite writers already take turns, and FOR UPDATE is not rendered there."""
+    session.execute(select(School.id).where(School.id == school.id).with_for_update())
+
+
+def _refuse_same_day(session: Session, school: School, data: InspectionWrite, own_id: int | None) -> None:
+    stmt = select(Inspection.id).where(Inspection.school_id == school.id, Inspection.inspected_on == data.inspected_on)
+    if own_id is not None:
+        stmt = stmt.where(Inspection.id != own_id)
+    if session.scalars(stmt).first() is not None:
+        raise _same_day(school, data)
+
+
+def _same_day(school: School, data: InspectionWrite) -> Conflict:
+    day = data.inspected_on.isoformat()
+    return Conflict(f"school {school.urn} already has an inspection on {day}; correct that one instead",
+                    errors=[FieldError("inspected_on", f"this school already has an inspection on {day}")])
+
+
+def refresh_latest(session: Session, school: School) -> None:
+    """Copy the school's latest inspection (latest date, then latest recorded) onto its row.
+
+    A Core UPDATE that leaves the version alone: the latest inspection is derived from the
+    history, not an edit of the school, so a caller's ETag for the school stays good. The
+    change time moves, so that `updated_since` still finds the school."""
+    latest = session.execute(
+        select(Inspection.inspected_on, Inspection.framework, Inspection.headline)
+        .where(Inspection.school_id == school.id)
+        .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(1)
+    ).first()
+    values = dict(zip(LATEST_FIELDS, latest or (None, None, None), strict=True))
+    now = utcnow()
+    table = School.__table__
+    session.connection().execute(
+        update(table).where(table.c.id == school.id, table.c.partnership_id == school.partnership_id)
+        .values(**values, updated_at=now)
+    )
+    for key, value in (values | {"updated_at": now}).items():
+        set_committed_value(school, key, value)
+
+
 def record(session: Session, school: School, data: InspectionWrite, *, by: Principal) -> Inspection:
-    """Add an inspection to a school's history."""
+    """Add an inspection to a school's history (one a day: another on the same day is 409)."""
     bind(session, by)
     by.require_write()
+    _hold_history(session, school)
+    _refuse_same_day(session, school, data, None)
     inspection = Inspection(school_id=school.id)
     _apply(inspection, data)
     session.add(inspection)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _same_day(school, data) from None
+    refresh_latest(session, school)
     return inspection
 
 
@@ -100,9 +136,16 @@ def replace(session: Session, inspection: Inspection, data: InspectionWrite, *,
     bind(session, by)
     by.require_write()
     require_match(if_match, inspection.version, what="inspection")
+    school = session.get(School, inspection.school_id)
+    _hold_history(session, school)
+    _refuse_same_day(session, school, data, inspection.id)
     _apply(inspection, data)
     inspection.updated_at = utcnow()
-    concurrency.flush(session, what="inspection")
+    try:
+        concurrency.flush(session, what="inspection")
+    except IntegrityError:
+        raise _same_day(school, data) from None
+    refresh_latest(session, school)
     return inspection
 
 
@@ -111,5 +154,8 @@ def delete(session: Session, inspection: Inspection, *, if_match: str | None, by
     bind(session, by)
     by.require_write()
     require_match(if_match, inspection.version, what="inspection")
+    school = session.get(School, inspection.school_id)
+    _hold_history(session, school)
     session.delete(inspection)
     concurrency.flush(session, what="inspection")
+    refresh_latest(session, school)

@@ -3,15 +3,15 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from app.models.base import utcnow
-from app.models.inspection import Framework, Headline, InspectionSummary
-from app.models.school import School, SchoolCreate, SchoolUpdate
-from app.services import concurrency, inspections, partnerships
+from app.models.inspection import Headline
+from app.models.school import SORT_EXPRESSIONS, School, SchoolCreate, SchoolUpdate
+from app.services import concurrency, partnerships
 from app.services.concurrency import require_match
 from app.services.paging import SortKey, apply_keyset, clamp_limit, decode_cursor, encode_cursor
 from app.services.principal import Principal, bind
@@ -19,12 +19,15 @@ from app.services.principal import Principal, bind
 NOT_INSPECTED = "not_inspected"
 UNCATEGORISED = "none"
 
+# Each sort's expression is the one its index is built on (app.models.school.SORT_EXPRESSIONS).
 SORTS: dict[str, tuple] = {
-    "name": (lambda: func.lower(School.name), str),
+    "name": (lambda: SORT_EXPRESSIONS["name"](School.name), str),
     "urn": (lambda: School.urn, str),
-    "pupils": (lambda: func.coalesce(School.pupils, -1), int),
-    "fsm_percent": (lambda: func.coalesce(School.fsm_percent, -1.0), float),
+    "pupils": (lambda: SORT_EXPRESSIONS["pupils"](School.pupils), int),
+    "fsm_percent": (lambda: SORT_EXPRESSIONS["fsm_percent"](School.fsm_percent), float),
 }
+# A page is read as plain columns, not ORM objects: building 50 objects costs more than the query.
+LIST_COLUMNS = tuple(getattr(School, c.name) for c in School.__table__.columns if c.name != "partnership_id")
 SORT_CHOICES = sorted([*SORTS, *(f"-{s}" for s in SORTS)])
 
 
@@ -41,14 +44,10 @@ class SchoolFilters:
 
 
 @dataclass
-class SchoolRow:
-    school: School
-    latest_inspection: InspectionSummary | None
-
-
-@dataclass
 class SchoolPageResult:
-    rows: list[SchoolRow]
+    """`rows` have the attributes of a School (its latest inspection in `latest_*`)."""
+
+    rows: list[Row]
     total: int
     limit: int
     next_cursor: str | None
@@ -68,7 +67,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(stmt, filters: SchoolFilters, latest):
+def _filtered(stmt, filters: SchoolFilters):
     if filters.q and filters.q.strip():
         q = filters.q.strip()
         stmt = stmt.where(or_(School.name.ilike(_like(q), escape="\\"), School.urn.startswith(q, autoescape=True)))
@@ -86,9 +85,9 @@ def _filtered(stmt, filters: SchoolFilters, latest):
         stmt = stmt.where(or_(*conditions))
     if filters.ofsted:
         headlines = [h for h in filters.ofsted if h != NOT_INSPECTED]
-        conditions = [latest.c.headline.in_(headlines)] if headlines else []
+        conditions = [School.latest_headline.in_(headlines)] if headlines else []
         if NOT_INSPECTED in filters.ofsted:
-            conditions.append(latest.c.headline.is_(None))
+            conditions.append(School.latest_headline.is_(None))
         stmt = stmt.where(or_(*conditions))
     if filters.engaged is not None:
         stmt = stmt.where(School.engaged.is_(filters.engaged))
@@ -115,31 +114,18 @@ def page(session: Session, filters: SchoolFilters, *, sort: str = "name", limit:
     key = _sort_key(sort)
     after = decode_cursor(cursor, sort, key.kind) if cursor else None
 
-    latest = inspections.latest_per_school(by)
-    base = select(School).outerjoin(latest, latest.c.school_id == School.id)
-    base = _filtered(base, filters, latest)
-
-    total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+    total = session.scalar(_filtered(select(func.count(School.id)), filters))
     # The cursor carries the sort key as the database computed it: lower() is not Python's
     # str.lower() (SQLite folds ASCII only), and a key recomputed here would skip or repeat rows.
-    stmt = base.add_columns(latest.c.inspected_on, latest.c.framework, latest.c.headline,
-                            key.expression.label("sort_value"))
+    stmt = _filtered(select(*LIST_COLUMNS, key.expression.label("sort_value")), filters)
     stmt = apply_keyset(stmt, key, School.id, after).limit(limit + 1)
-    results = session.execute(stmt).all()
+    rows = session.execute(stmt).all()
 
-    rows = [SchoolRow(r[0], _summary(r[1], r[2], r[3])) for r in results[:limit]]
     next_cursor = None
-    if len(results) > limit:
-        last = results[limit - 1]
-        next_cursor = encode_cursor(sort, key.kind(last.sort_value), last[0].id)
-    return SchoolPageResult(rows, total or 0, limit, next_cursor)
-
-
-def _summary(inspected_on, framework, headline) -> InspectionSummary | None:
-    if inspected_on is None:
-        return None
-    return InspectionSummary(inspected_on=inspected_on, framework=Framework(framework),
-                             headline=Headline(headline))
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(sort, key.kind(last.sort_value), last.id)
+    return SchoolPageResult(rows[:limit], total or 0, limit, next_cursor)
 
 
 def get(session: Session, urn: str, *, by: Principal) -> School:
@@ -150,15 +136,6 @@ def get(session: Session, urn: str, *, by: Principal) -> School:
     if school is None:
         raise NotFound(f"no school with URN {urn} in this partnership")
     return school
-
-
-def get_row(session: Session, urn: str, *, by: Principal) -> SchoolRow:
-    """A school with its latest inspection summary."""
-    school = get(session, urn, by=by)
-    history = inspections.list_for_school(session, school, by=by)
-    latest = history[0] if history else None
-    summary = _summary(latest.inspected_on, latest.framework, latest.headline) if latest else None
-    return SchoolRow(school, summary)
 
 
 def facets(session: Session, *, by: Principal) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ import re
 from collections import namedtuple
 from datetime import date
 from operator import itemgetter
+from typing import BinaryIO
 
 from app.models.inspection import CategoryOfConcern
 from app.models.school import Phase, SchoolStatus
@@ -84,29 +85,74 @@ RATINGS: dict[str, tuple[int, CategoryOfConcern | None]] = {
 URN_RE = re.compile(r"\d{6}")
 DATE_RE = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})|(\d{4})-(\d{2})-(\d{2})")
 
+# What a message calls each encoding the file may be read in.
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16",
+                  "utf-16-be": "UTF-16", "cp1252": "cp1252"}
+_SNIFF_BYTES = 4096
+_CHUNK_BYTES = 1 << 20
+
+
+def sniff_encoding(raw: BinaryIO) -> str:
+    """The codec to read the file with, found from its bytes (the stream is left at its start).
+
+    DfE publishes cp1252, but the file often comes back re-saved by a spreadsheet or an editor:
+    a byte-order mark says UTF-8 or UTF-16 outright; UTF-16 without one shows as a NUL in every
+    other byte (the header is ASCII, and no CSV text has NULs); otherwise a file that decodes as
+    UTF-8 without a single error is UTF-8 (cp1252 text with accents or curly quotes almost never
+    does), and anything else is cp1252.
+    """
+    head = raw.read(_SNIFF_BYTES)
+    raw.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # the codec reads the mark, takes its byte order and drops it
+    pairs = len(head) // 2
+    if pairs and head[1::2].count(0) > pairs // 2 and head[0::2].count(0) < pairs // 8:
+        return "utf-16-le"
+    if pairs and head[0::2].count(0) > pairs // 2 and head[1::2].count(0) < pairs // 8:
+        return "utf-16-be"
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    try:
+        while chunk := raw.read(_CHUNK_BYTES):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    finally:
+        raw.seek(0)
+    return "utf-8"
+
+
 def read(path) -> tuple[list[tuple[int, RawRow]] | None, list[tuple[int, str]]]:
     """The rows (line number, the columns we use), or None when the header is unusable."""
     problems: list[tuple[int, str]] = []
     rows: list[tuple[int, RawRow]] = []
     with open(path, "rb") as raw:
-        # A UTF-8 signature is unambiguous (a spreadsheet re-saved the extract); otherwise cp1252.
-        encoding = "utf-8-sig" if raw.read(3) == codecs.BOM_UTF8 else "cp1252"
-        raw.seek(0)
+        encoding = sniff_encoding(raw)
+        name = ENCODING_NAMES[encoding]
+        # Streamed: the file is decoded as it is read. A byte the encoding cannot decode becomes
+        # U+FFFD, and its line is refused (cp1252 has five such bytes: 81, 8D, 8F, 90 and 9D).
         text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
         reader = csv.reader(text)
         try:
             header = next(reader, None)
         except csv.Error as exc:
-            return None, [(1, f"cannot read the header row as CSV: {exc}")]
+            return None, [(1, f"cannot read the header row as CSV ({name}): {exc}")]
         if not header or not any(h.strip() for h in header):
             return None, [(1, "the file is empty; expected a GIAS extract with a header row")]
         header = [h.strip().lstrip("\ufeff") for h in header]
         if "\ufffd" in "".join(header):
-            problems.append((1, f"the header row has bytes that are not {encoding} text"))
-        missing = [name for name in COLUMNS.values() if name not in header]
+            problems.append((1, f"the header row has bytes that are not {name} text"))
+        if "\x00" in "".join(header):
+            problems.append((1, "the header row has a NUL character"))
+        missing = [column for column in COLUMNS.values() if column not in header]
         if missing:
-            return None, problems + [(1, f"missing column '{name}'") for name in missing]
-        pick = itemgetter(*(header.index(name) for name in COLUMNS.values()))
+            if len(missing) == len(COLUMNS):  # not one found: another kind of file, or misread
+                problems.append((1, f"the header, read as {name} text, has none of the GIAS columns; "
+                                    "expected a GIAS extract saved as CSV"))
+            return None, problems + [(1, f"missing column '{column}'") for column in missing]
+        pick = itemgetter(*(header.index(column) for column in COLUMNS.values()))
         width = len(header)
         last_line = reader.line_num
         try:
@@ -117,8 +163,12 @@ def read(path) -> tuple[list[tuple[int, RawRow]] | None, list[tuple[int, str]]]:
                 if len(record) != width:
                     problems.append((line, f"has {len(record)} fields; the header has {width}"))
                     continue
-                if "\ufffd" in "".join(record):
-                    problems.append((line, f"has bytes that are not {encoding} text"))
+                joined = "".join(record)
+                if "\ufffd" in joined:
+                    problems.append((line, f"has bytes that are not {name} text"))
+                    continue
+                if "\x00" in joined:  # no GIAS text has one, and PostgreSQL text cannot hold it
+                    problems.append((line, "has a NUL character"))
                     continue
                 rows.append((line, RawRow._make(pick(record))))
         except csv.Error as exc:

@@ -8,10 +8,9 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, UTCDateTime, utcnow, version_column
-from app.models.types import Date, Number, text
+from app.models.types import AcademicYear, Number, RecordedDate, text
 
 Measure = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
-AcademicYear = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}/[0-9]{2}$")]
 Source = text(100, blank=False)
 
 # Measures the red-flag rules will read. Others are accepted and kept.
@@ -53,14 +52,14 @@ class IndicatorCreate(SQLModel):
     academic_year: AcademicYear
     value: Number
     source: Source
-    recorded_on: Date | None = Field(default=None, description="Defaults to today.")
+    recorded_on: RecordedDate | None = Field(default=None, description="Defaults to today.")
 
 
 class IndicatorUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     value: Number | None = None
-    recorded_on: Date | None = None
+    recorded_on: RecordedDate | None = None
 
 
 class IndicatorPublic(SQLModel):

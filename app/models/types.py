@@ -2,10 +2,19 @@
 schema exactly what they accept."""
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AllowInfNan, AwareDatetime, BeforeValidator, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    AwareDatetime,
+    BeforeValidator,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 # true/false are not numbers, and "5" is not an integer, in this API.
@@ -74,3 +83,101 @@ def _iso_date(value: Any) -> Any:
 # A calendar date as the schema's `format: date` says, YYYY-MM-DD. pydantic alone would also take
 # a number of seconds since 1970 (0, or "86400"), or a date-time that happens to fall at midnight.
 Date = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February, in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+_YEARS_AHEAD = {0: "today", 1: "a year from today", 5: "five years from today"}
+
+
+@dataclass(frozen=True)
+class DateRule:
+    """Where one kind of date can plausibly fall: from `earliest` until `years_ahead` years after
+    today. The API's bodies, the HTML forms and the GIAS import all ask the same rule, so a date
+    one of them refuses the others refuse too, in the same words."""
+
+    what: str
+    earliest: date
+    years_ahead: int = 0
+
+    def latest(self, today: date | None = None) -> date:
+        return _years_after(today or date.today(), self.years_ahead)
+
+    @property
+    def rule(self) -> str:
+        return f"{self.what} must be between {self.earliest.isoformat()} and {_YEARS_AHEAD[self.years_ahead]}"
+
+    def problem(self, value: date, today: date | None = None) -> str | None:
+        """The rule in words when `value` breaks it, else None."""
+        if self.earliest <= value <= self.latest(today):
+            return None
+        return self.rule
+
+    def _check(self, value: date) -> date:
+        message = self.problem(value)
+        if message is not None:
+            raise PydanticCustomError("date_implausible", message)
+        return value
+
+    @property
+    def type(self) -> Any:
+        """The pydantic type: a `Date` that also keeps this rule (stated in the schema's description)."""
+        return Annotated[date, BeforeValidator(_iso_date), AfterValidator(self._check),
+                         WithJsonSchema({"type": "string", "format": "date",
+                                         "description": f"{self.rule[0].upper()}{self.rule[1:]}."})]
+
+
+# Inspections, figures and headteachers belong to the last century and a bit. Schools can be older
+# (many Victorian board and church schools are still open), and one old date in a national GIAS
+# file must not stop its import, so their floor is 1800: low enough for real history, high enough
+# to catch the typos (0201 for 2016). GIAS also lists schools proposed to open or to close, with
+# the date ahead; a head may be appointed for next year.
+INSPECTION_DATE = DateRule("an inspection date", date(1900, 1, 1))
+RECORDED_DATE = DateRule("the date a figure was recorded", date(1900, 1, 1))
+HEAD_START_DATE = DateRule("a headteacher's start date", date(1900, 1, 1), years_ahead=1)
+OPENING_DATE = DateRule("a school's opening date", date(1800, 1, 1), years_ahead=5)
+CLOSING_DATE = DateRule("a school's closing date", date(1800, 1, 1), years_ahead=5)
+
+InspectionDate = INSPECTION_DATE.type
+RecordedDate = RECORDED_DATE.type
+HeadStartDate = HEAD_START_DATE.type
+OpeningDate = OPENING_DATE.type
+ClosingDate = CLOSING_DATE.type
+
+
+# An academic year is two consecutive years, the first from 1900 to 2099: 2024/25, 1999/00. The
+# schema spells out all hundred pairs of last digits, so that what it describes is what is accepted.
+FIRST_ACADEMIC_YEAR, LAST_ACADEMIC_YEAR = 1900, 2099
+ACADEMIC_YEAR_PATTERN = "^(?:19|20)(?:" + "|".join(f"{n:02d}/{(n + 1) % 100:02d}" for n in range(100)) + ")$"
+_ACADEMIC_YEAR = re.compile(r"([0-9]{4})/([0-9]{2})")
+
+
+def academic_year_problem(value: str) -> str | None:
+    """The rule in words when `value` is not an academic year, else None."""
+    match = _ACADEMIC_YEAR.fullmatch(value)
+    if match and FIRST_ACADEMIC_YEAR <= int(match[1]) <= LAST_ACADEMIC_YEAR \
+            and int(match[2]) == (int(match[1]) + 1) % 100:
+        return None
+    return (f"an academic year is two consecutive years written like 2024/25, the first from "
+            f"{FIRST_ACADEMIC_YEAR} to {LAST_ACADEMIC_YEAR}")
+
+
+def _academic_year(value: str) -> str:
+    message = academic_year_problem(value)
+    if message is not None:
+        raise PydanticCustomError("academic_year", message)
+    return value
+
+
+AcademicYear = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_academic_year),
+    WithJsonSchema({"type": "string", "pattern": ACADEMIC_YEAR_PATTERN, "examples": ["2024/25"],
+                    "description": "Two consecutive years, e.g. 2024/25; the first from 1900 to 2099."}),
+]

@@ -1,6 +1,6 @@
 """The GIAS import: mapping, upsert by URN, validation of the whole file first, Ofsted history, speed."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -302,6 +302,57 @@ class TestMalformedFiles:
         with pytest.raises(gias.GiasFileError) as caught:
             gias.import_file(session, path, by=by)
         assert caught.value.problems[0][0] == 1
+
+
+def _dmy(day: date) -> str:
+    return f"{day.day:02d}-{day.month:02d}-{day.year:04d}"
+
+
+class TestPlausibleDates:
+    """The import keeps the date rules of the API (app.models.types): a date that parses but cannot
+    be right refuses the file, named with its line and column."""
+
+    TODAY = date.today()
+
+    def test_dates_inside_their_spans_are_imported(self, session, by, tmp_path):
+        ahead = self.TODAY + timedelta(days=3 * 365)
+        rows = [gias_row("301001", opened="01-01-1800", rating="Good", inspected="01-01-1900"),
+                gias_row("301002", opened="01-09-1874"),  # a Victorian board school still open
+                gias_row("301003", status="Proposed to open", opened=_dmy(ahead)),
+                gias_row("301004", status="Open, but proposed to close", closed=_dmy(ahead)),
+                gias_row("301005", rating="Good", inspected=_dmy(self.TODAY))]
+        assert run(session, tmp_path, rows, by).created == 5
+        assert school(session, "301001").opened_on == date(1800, 1, 1)
+        assert school(session, "301003").opened_on == ahead
+        assert [i.inspected_on for i in history(session, "301005")] == [self.TODAY]
+
+    def test_every_implausible_date_is_named_with_its_line_and_rule(self, session, by, tmp_path):
+        rows = [gias_row("301101"),
+                gias_row("301102", opened="01-09-0201"),
+                gias_row("301103", status="Closed", opened="01-09-1960", closed="31-08-2099"),
+                gias_row("301104", rating="Good", inspected=_dmy(self.TODAY + timedelta(days=1))),
+                gias_row("301105", rating="Good", inspected="31-12-1899"),
+                gias_row("301106", opened="31-12-1799")]
+        with pytest.raises(gias.GiasFileError) as caught:
+            run(session, tmp_path, rows, by)
+        assert caught.value.problems == [
+            (3, "OpenDate 01-09-0201: a school's opening date must be between 1800-01-01 and five years from today"),
+            (4, "CloseDate 31-08-2099: a school's closing date must be between 1800-01-01 and five years from "
+                "today"),
+            (5, f"OfstedLastInsp {_dmy(self.TODAY + timedelta(days=1))}: an inspection date must be between "
+                "1900-01-01 and today"),
+            (6, "OfstedLastInsp 31-12-1899: an inspection date must be between 1900-01-01 and today"),
+            (7, "OpenDate 31-12-1799: a school's opening date must be between 1800-01-01 and five years from today"),
+        ]
+        assert count_schools(session) == 1  # the world's own school; nothing was imported
+
+    def test_an_implausible_date_outside_the_la_filter_does_not_block_an_area(self, session, by, tmp_path):
+        # Like the register's other rules, and unlike the file's format: another area's odd row is
+        # not this area's import's business.
+        rows = [gias_row("301201"), gias_row("301202", la_code="873", opened="01-09-0201")]
+        assert run(session, tmp_path, rows, by, la_code="874").created == 1
+        with pytest.raises(gias.GiasFileError):
+            run(session, tmp_path, rows, by, name="all.csv")
 
 
 class TestOfsted:

@@ -35,6 +35,7 @@ from app.models.inspection import (
     InspectionWrite,
 )
 from app.models.school import LACode, Postcode, School
+from app.models.types import CLOSING_DATE, INSPECTION_DATE, OPENING_DATE
 from app.services import inspections, partnerships, schools
 from app.services.imports import gias_format
 from app.services.principal import Principal, bind
@@ -187,7 +188,7 @@ def _plan_row(plan: _Plan, line: int, raw: gias_format.RawRow, seen: dict[str, i
         "postcode": gias_format.clean(raw.postcode), "opened_on": opened, "closed_on": closed,
     }
     school = existing.get(urn)
-    bad = _register_problems(values, school, scheme)
+    bad = _register_problems(values, school, scheme) + _implausible_dates(opened, closed, inspected_on)
     if bad:
         plan.problems.extend((line, message) for message in bad)
         return
@@ -206,6 +207,18 @@ def _plan_row(plan: _Plan, line: int, raw: gias_format.RawRow, seen: dict[str, i
         data = _inspection(inspected_on, rating_name)
         if data is not None:
             plan.inspections.append((urn, inspected_on, data))
+
+
+def _implausible_dates(opened: date | None, closed: date | None, inspected_on: date | None) -> list[str]:
+    """Dates that are dates but cannot be right (0201 for 2016, an inspection next year), by the
+    rules the API and the forms apply to the same fields (app.models.types)."""
+    today = date.today()
+    bad = []
+    for column, day, rule in (("OpenDate", opened, OPENING_DATE), ("CloseDate", closed, CLOSING_DATE),
+                              ("OfstedLastInsp", inspected_on, INSPECTION_DATE)):
+        if day is not None and (problem := rule.problem(day, today)) is not None:
+            bad.append(f"{column} {day.day:02d}-{day.month:02d}-{day.year:04d}: {problem}")
+    return bad
 
 
 def _register_problems(values: dict, school: dict | None, scheme: list[str]) -> list[str]:

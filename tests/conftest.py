@@ -20,6 +20,7 @@ import pytest  # noqa: E402
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -30,6 +31,14 @@ from app.main import create_app  # noqa: E402
 from tests import factories  # noqa: E402
 
 DATABASE_URL = os.environ["DATABASE_URL"]
+
+# Hypothesis searches afresh on every local run; CI replays one fixed search (derandomised, no saved
+# examples) so that a red build is reproducible. .ci/run sets HYPOTHESIS_PROFILE=ci; CI=true also does.
+# The profile extends hypothesis' own "ci" profile (no deadline), saying what this suite relies on.
+hypothesis_settings.register_profile("ci", hypothesis_settings.get_profile("ci"), derandomize=True, database=None,
+                                     print_blob=True)
+_in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _in_ci else "default"))
 
 
 def alembic_config(url: str) -> Config:

@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'app.db'}"
     secret_key: str = DEFAULT_SECRET
     sqlite_busy_timeout_ms: int = 5000
+    # How long a write waits for its turn among this process's writers before answering 503.
+    sqlite_write_wait_seconds: float = 10.0
+    # Request bodies larger than this are refused with 413 before they are read (uploads set their own).
+    max_body_bytes: int = 1024 * 1024
+    # How often API tokens' last use is written (coalesced, outside requests); 0: only at shutdown.
+    token_usage_flush_seconds: float = 10.0
 
     session_cookie_name: str = "sp_session"
     session_max_age_seconds: int = 60 * 60 * 12

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.models.base import TenantScoped
+from app.write_gate import WriteGate
 
 TENANT_KEY = "tenant_id"
 ALL_TENANTS_KEY = "all_tenants"
@@ -26,12 +27,17 @@ class TenantViolation(RuntimeError):
     """A write tried to touch a row of another partnership."""
 
 
-def build_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+_GATE_HELD = "write_gate_held"
+
+
+def build_engine(url: str, *, busy_timeout_ms: int = 5000, write_wait_seconds: float = 10.0) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         )
+        gate = WriteGate()
+        engine.write_gate = gate  # type: ignore[attr-defined]  (for tests and the operator's curiosity)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -48,8 +54,53 @@ def build_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
         def _begin(conn):
             # A write transaction takes the write lock up front (IMMEDIATE). A deferred one that
             # reads and then writes can deadlock on the lock upgrade, and busy_timeout cannot help.
+            # Before that, it waits its turn among this process's writers (app.write_gate).
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            if mode != "IMMEDIATE":
+                conn.exec_driver_sql(f"BEGIN {mode}")
+                return
+            gate.acquire(write_wait_seconds)
+            conn.info[_GATE_HELD] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _let_go(conn.info)
+                raise
+
+        def _let_go(info: dict) -> None:
+            if info.pop(_GATE_HELD, False):
+                gate.release()
+
+        # The transaction ends here, and the next writer's turn begins only once it has: the
+        # driver's COMMIT or ROLLBACK is issued now (SQLAlchemy's own then finds nothing to do),
+        # so the next writer never meets this one's lock.
+        @event.listens_for(engine, "commit")
+        def _commit(conn):
+            if conn.info.get(_GATE_HELD):
+                try:
+                    conn.connection.dbapi_connection.commit()
+                finally:
+                    _let_go(conn.info)
+
+        @event.listens_for(engine, "rollback")
+        def _rollback(conn):
+            if conn.info.get(_GATE_HELD):
+                try:
+                    conn.connection.dbapi_connection.rollback()
+                finally:
+                    _let_go(conn.info)
+
+        # However a connection comes back to the pool (even invalidated mid-transaction), the
+        # turn is never kept.
+        @event.listens_for(engine, "checkin")
+        def _checkin(dbapi_conn, record):
+            if record is not None:
+                _let_go(record.info)
+
+        @event.listens_for(engine, "close")
+        def _close(dbapi_conn, record):
+            if record is not None:
+                _let_go(record.info)
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -58,7 +109,8 @@ def build_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
-    return build_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return build_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                        write_wait_seconds=settings.sqlite_write_wait_seconds)
 
 
 def new_session(*, write: bool, engine: Engine | None = None) -> Session:

@@ -97,3 +97,25 @@ class Problem:
     status: int
     detail: str
     errors: list[dict[str, str]] = field(default_factory=list)
+
+
+class ServiceUnavailable(AppError):
+    """The database could not be had in time (busy or down): try again shortly."""
+
+    status_code, slug = 503, "unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class InternalError(AppError):
+    """Something failed that no rule foresaw; the request id ties the answer to the log."""
+
+    status_code, slug = 500, "internal-error"
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"something went wrong on our side; quote request {request_id} if you report it")
+        self.request_id = request_id
+
+    def problem(self, instance: str | None = None) -> dict[str, Any]:
+        return super().problem(instance) | {"request_id": self.request_id}

@@ -1,11 +1,14 @@
 """Error handlers: problem details for the API, an error page for the browser."""
 
+import logging
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -17,6 +20,7 @@ from app.errors import (
     FieldError,
     NotFound,
     PreconditionFailed,
+    ServiceUnavailable,
     ValidationFailed,
 )
 
@@ -77,8 +81,9 @@ def problem_response(request: Request, exc: AppError) -> Response:
                         media_type=PROBLEM_JSON, headers=exc.headers)
 
 
-def install(app: FastAPI, render_error_page) -> None:  # noqa: ANN001
-    """Register the handlers. `render_error_page(request, exc)` draws the HTML face."""
+def install(app: FastAPI, render_error_page) -> Callable[[Request, AppError], Response]:  # noqa: ANN001
+    """Register the handlers. `render_error_page(request, exc)` draws the HTML face. Returns the
+    function that answers an error in the caller's face, for the middleware to use too."""
 
     def respond(request: Request, exc: AppError) -> Response:
         if is_api(request) or wants_json(request):
@@ -106,11 +111,21 @@ def install(app: FastAPI, render_error_page) -> None:  # noqa: ANN001
                 FieldError("body", "not valid JSON")]))
         return respond(request, ValidationFailed(_field_errors(exc)))
 
+    @app.exception_handler(OperationalError)
+    async def on_database_unavailable(request: Request, exc: OperationalError) -> Response:
+        # Locked past its timeout by another process, restarting, or unreachable: all pass.
+        logging.getLogger("app.errors").warning("database unavailable: %s", exc.orig)
+        return respond(request, ServiceUnavailable("the database is busy or unavailable; try again in a moment",
+                                                   retry_after=2))
+
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         error = AppError(str(exc.detail) if exc.detail else None, headers=dict(exc.headers or {}))
         error.status_code = exc.status_code
-        error.slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        error.slug = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}.get(
+            exc.status_code, "http-error")
         if exc.status_code == 405:
             error.headers["Allow"] = allowed_methods(request, error.headers.get("Allow", ""))
         return respond(request, error)
+
+    return respond

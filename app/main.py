@@ -1,17 +1,24 @@
 """The application factory: both faces over one core."""
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
-from app import handlers
+from app import handlers, openapi
 from app.api import health
 from app.api.router import api_router
 from app.config import get_settings
 from app.db import get_engine, new_session
 from app.deps import SessionFactory
+from app.middleware import BodyLimit, LastResort, SecurityHeaders, content_security_policy
+from app.services.tokens import UsageRecorder
 from app.web.router import render_error_page, web_router
-from app.web.security import install_csrf_cookie
+from app.web.security import CsrfCookie
 
 DESCRIPTION = """
 The schools register of a school-improvement partnership, for integrations.
@@ -25,16 +32,45 @@ Changes to an existing record need `If-Match` with the ETag you read: 428 withou
 def create_app(*, session_factory: SessionFactory | None = None, engine: Engine | None = None) -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="School partnerships", version="0.1.0", description=DESCRIPTION,
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None, lifespan=_lifespan)
     if session_factory is None:
         bound = engine or get_engine()
         session_factory = lambda write: new_session(write=write, engine=bound)
     app.state.session_factory = session_factory
+    app.state.token_usage = UsageRecorder(lambda: session_factory(True))
 
-    handlers.install(app, render_error_page)
-    install_csrf_cookie(app)
+    respond = handlers.install(app, render_error_page)
+    # Added innermost first: the headers go on every answer, the last-resort 500 included.
+    app.add_middleware(CsrfCookie)
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes, respond=respond)
+    app.add_middleware(LastResort, respond=respond)
+    app.add_middleware(SecurityHeaders, policy=content_security_policy(settings.htmx_script_url),
+                       hsts=settings.environment != "development")
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False), name="static")
+    openapi.install(app)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Write API tokens' last use every few seconds, and once more on the way out."""
+    usage: UsageRecorder = app.state.token_usage
+    every = get_settings().token_usage_flush_seconds
+
+    async def keep_flushing() -> None:
+        while True:
+            await asyncio.sleep(every)
+            await run_in_threadpool(usage.flush)
+
+    task = asyncio.create_task(keep_flushing()) if every > 0 else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await run_in_threadpool(usage.flush)

@@ -15,6 +15,9 @@ os.environ["SECRET_KEY"] = "test-secret-key-not-for-production-use"
 # Still argon2id, at a cost that keeps a test's three accounts from dominating its run time.
 os.environ["ARGON2_TIME_COST"] = "1"
 os.environ["ARGON2_MEMORY_KIB"] = "1024"
+# Tests share one connection across the app's threads: token use is written only when the app
+# stops (or when a test flushes it), never by a background task beside a running test.
+os.environ["TOKEN_USAGE_FLUSH_SECONDS"] = "0"
 
 import pytest  # noqa: E402
 from alembic import command  # noqa: E402

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.deps import SessionDep, open_session
+from app.deps import SessionDep
 from app.errors import Unauthorized
 from app.models.school import School
 from app.services import schools, tokens
@@ -21,32 +21,23 @@ def api_principal(
     request: Request, session: SessionDep,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_token)] = None,
 ) -> Principal:
-    """The integration calling: only `Authorization: Bearer <token>` is accepted, never a cookie."""
+    """The integration calling: only `Authorization: Bearer <token>` is accepted, never a cookie.
+
+    The token is checked in the request's own transaction; its last use is only noted, and
+    written later outside any request (tokens.UsageRecorder), so a read never becomes a write."""
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("send an API token as `Authorization: Bearer <token>`",
                            headers={"WWW-Authenticate": 'Bearer realm="api"'})
-    # The token is checked, and its last use recorded, in short transactions of their own that
-    # end before this request's transaction begins: on SQLite a request's write transaction holds
-    # the write lock, and a second writer inside the same request would wait on itself.
-    auth_session = open_session(request, write=False)
     try:
-        principal, stale = tokens.authenticate(auth_session, credentials.strip())
-        auth_session.commit()
+        principal, stale = tokens.authenticate(session, credentials.strip())
     except Unauthorized as exc:
         exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"')
         raise
-    finally:
-        auth_session.close()
     principal.require_read()
     if stale:
-        touch_session = open_session(request, write=True)
-        try:
-            tokens.touch(touch_session, principal.token_id)
-            touch_session.commit()
-        finally:
-            touch_session.close()
+        request.app.state.token_usage.note(principal.token_id)
     bind(session, principal)
     return principal
 

@@ -17,7 +17,13 @@ def require_match(if_match: str | None, current_version: int, *, what: str) -> N
             "overwritten unseen"
         )
     tags = [t.strip() for t in if_match.split(",")]
-    if "*" in tags or etag(current_version) in tags:
+    if "*" in tags:
+        # "*" only says the record exists; it would let a stale copy overwrite someone's change.
+        raise PreconditionRequired(
+            f"If-Match: * is not accepted here: send the ETag of the {what} you read, so that a change "
+            "made since then is not overwritten unseen"
+        )
+    if etag(current_version) in tags:
         return
     raise PreconditionFailed(
         f"the {what} has changed since you read it (it is now at version {current_version}); "

@@ -1,8 +1,12 @@
 """API tokens for integrations: shown once, stored hashed, scoped, revocable."""
 
-from datetime import timedelta
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from app.db import all_tenants
@@ -82,14 +86,58 @@ def authenticate(session: Session, bearer: str) -> tuple[Principal, bool]:
     return principal, stale
 
 
-def touch(session: Session, token_id: int) -> None:
-    """Record that a token was used (at most once a minute per token)."""
-    now = utcnow()
-    with all_tenants(session):
-        session.execute(
-            update(ApiToken)
-            .where(ApiToken.id == token_id)
-            .where((ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION))
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
+class UsageRecorder:
+    """Records when tokens were last used, outside the requests that used them.
+
+    A request only notes the time in memory (at most once a minute per token); `flush` writes
+    what was noted in one short transaction of its own, every few seconds and at shutdown. A
+    busy or unreachable database only delays the record: it is kept for the next flush and never
+    fails or slows a request. Each worker process keeps its own notes."""
+
+    def __init__(self, open_session: Callable[[], Session]) -> None:
+        self._open_session = open_session
+        self._lock = threading.Lock()
+        self._pending: dict[int, datetime] = {}
+        self._noted: dict[int, float] = {}
+
+    def note(self, token_id: int) -> None:
+        """Remember that this token was used now (cheap; coalesced per token and minute)."""
+        moment = time.monotonic()
+        with self._lock:
+            if moment - self._noted.get(token_id, float("-inf")) < LAST_USED_RESOLUTION.total_seconds():
+                return
+            self._noted[token_id] = moment
+            self._pending[token_id] = utcnow()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def flush(self) -> int:
+        """Write the noted uses; returns how many tokens were recorded (0 if it must wait)."""
+        with self._lock:
+            batch, self._pending = self._pending, {}
+        if not batch:
+            return 0
+        try:
+            session = self._open_session()
+            try:
+                # Core, by token id: the tokens of every partnership are recorded in one statement.
+                table = ApiToken.__table__
+                session.connection().execute(
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"))
+                    .where(table.c.last_used_at.is_(None) | (table.c.last_used_at < bindparam("b_at")))
+                    .values(last_used_at=bindparam("b_at")),
+                    [{"b_id": token_id, "b_at": at} for token_id, at in batch.items()],
+                )
+                session.commit()
+            finally:
+                session.close()
+        except Exception:  # noqa: BLE001 (best effort by design: the next flush tries again)
+            logging.getLogger(__name__).warning("could not record API token use; will retry", exc_info=True)
+            with self._lock:
+                for token_id, at in batch.items():
+                    self._pending.setdefault(token_id, at)
+            return 0
+        return len(batch)

@@ -34,13 +34,13 @@ def sign_in(request: Request, session: SessionDep, email: Annotated[str, Form()]
         errors["email"] = "Enter your email address"
     if not password:
         errors["password"] = "Enter your password"
-    status_code = 422
+    status_code, headers = 422, {}
     if not errors:
         try:
             result = accounts.sign_in(session, email=email, password=password, client_ip=_client_ip(request))
         except TooManyRequests as exc:
             errors["email"] = exc.detail[0].upper() + exc.detail[1:]
-            status_code = 429
+            status_code, headers = 429, exc.headers
         else:
             partnerships = accounts.partnerships_of(session, result.user.id) if result.user else []
             if result.user and partnerships:
@@ -53,7 +53,7 @@ def sign_in(request: Request, session: SessionDep, email: Annotated[str, Form()]
             errors["email"] = ("Your account is not a member of any partnership yet" if result.user
                                else "The email address or password is not right")
     return render(request, "auth/sign_in.html", {"next": safe_next(next), "email": email, "errors": errors},
-                  status_code=status_code)
+                  status_code=status_code, headers=headers)
 
 
 @router.post("/sign-out", include_in_schema=False)

@@ -10,6 +10,8 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import get_settings
 from app.deps import SAFE_METHODS, SessionDep
@@ -69,17 +71,29 @@ def set_cookie(response: Response, name: str, value: str, *, max_age: int | None
                         secure=settings.secure_cookies, path="/")
 
 
-def install_csrf_cookie(app) -> None:  # noqa: ANN001
-    """Middleware: give every browser a CSRF cookie, and replace it when rotated."""
+class CsrfCookie:
+    """Pure ASGI middleware: give every browser a CSRF cookie, and replace it when rotated. API
+    requests (bearer tokens, no cookies) and static files pass straight through."""
 
-    @app.middleware("http")
-    async def csrf_cookie(request: Request, call_next):  # noqa: ANN001, ANN202
-        response = await call_next(request)
-        name = get_settings().csrf_cookie_name
-        value = getattr(request.state, "csrf_cookie", None)
-        if value is not None and value != request.cookies.get(name):
-            set_cookie(response, name, value)
-        return response
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(("/api/", "/static/")):
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                value = scope.get("state", {}).get("csrf_cookie")
+                name = get_settings().csrf_cookie_name
+                if value is not None and value != Request(scope).cookies.get(name):
+                    cookie = Response()
+                    set_cookie(cookie, name, value)
+                    MutableHeaders(scope=message).append("set-cookie", cookie.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def web_principal(request: Request, session: SessionDep) -> Principal:

@@ -110,6 +110,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, worl
     response = sign_in(client, world.officer.email)
 
     assert response.status_code == 429
+    assert response.headers["Retry-After"] == str(get_settings().sign_in_window_seconds)
     assert "Too many failed sign-ins" in response.text
     assert get_settings().session_cookie_name not in _set_cookies(response)
 

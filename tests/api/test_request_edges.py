@@ -1,0 +1,204 @@
+"""What every request meets before and after its route: conditional-request rules, the body cap,
+security headers, request ids, and the answers for a busy database and an unforeseen error."""
+
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.errors import PROBLEM_JSON
+from app.middleware import BodyLimit
+
+SCHOOL = "/api/v1/schools/{urn}"
+
+
+def problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    return response.json()
+
+
+class TestIfMatch:
+    def test_star_is_refused_with_428_saying_why(self, api, world):
+        body = problem(api.patch(SCHOOL.format(urn=world.our_school.urn), json={"pupils": 5},
+                                 headers={"If-Match": "*"}), 428)
+        assert "If-Match: *" in body["detail"] and "ETag" in body["detail"]
+        assert api.get(SCHOOL.format(urn=world.our_school.urn)).json()["pupils"] != 5
+
+    def test_star_among_tags_is_refused_too(self, api, world):
+        problem(api.patch(SCHOOL.format(urn=world.our_school.urn), json={"pupils": 5},
+                          headers={"If-Match": '"1", *'}), 428)
+
+    def test_every_operation_answering_428_requires_if_match_in_openapi(self, client):
+        paths = client.get("/openapi.json").json()["paths"]
+        checked = 0
+        for item in paths.values():
+            for operation in item.values():
+                if "428" not in operation.get("responses", {}):
+                    continue
+                header = [p for p in operation["parameters"] if p["in"] == "header" and p["name"] == "If-Match"]
+                assert header and header[0]["required"] is True, operation["operationId"]
+                checked += 1
+        assert checked == 6  # PATCH/DELETE school, PUT/DELETE inspection, PATCH/DELETE indicator
+
+
+class TestBodyLimit:
+    def test_a_declared_large_body_is_refused_unread(self, api, world, monkeypatch):
+        big = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
+        response = api.post("/api/v1/schools", content=big, headers={"Content-Type": "application/json"})
+        body = problem(response, 413)
+        assert "1,048,576 bytes" in body["detail"]
+
+    def test_a_chunked_body_is_cut_off_at_the_limit(self, api, world):
+        sent = []
+
+        def chunks():
+            for _ in range(40):
+                sent.append(1)
+                yield b" " * 65536
+
+        response = api.post("/api/v1/schools", content=chunks(), headers={"Content-Type": "application/json"})
+        problem(response, 413)
+
+    def test_a_body_under_the_limit_is_read(self, api, world):
+        response = api.post("/api/v1/schools", json={"urn": "612345", "name": "Larch School", "phase": "primary"})
+        assert response.status_code == 201, response.text
+
+    def test_a_path_may_set_its_own_limit(self):
+        limit = BodyLimit(lambda *a: None, default=10, respond=None, limits={"/imports/": 100, "/imports/gias": 50})
+        assert (limit.limit_for("/imports/gias"), limit.limit_for("/imports/x"), limit.limit_for("/api/v1")) == (
+            50, 100, 10)
+
+
+class TestHeaders:
+    COMMON = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "same-origin"}
+
+    def check(self, response) -> None:
+        for name, value in self.COMMON.items():
+            assert response.headers[name] == value, name
+        policy = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+        assert "script-src 'self' https://cdn.jsdelivr.net" in policy
+        assert response.headers["cache-control"] == "no-store"
+        assert len(response.headers["x-request-id"]) >= 8
+
+    def test_api_answer(self, api, world):
+        self.check(api.get("/api/v1/schools"))
+
+    def test_api_error(self, client, world):
+        self.check(client.get("/api/v1/schools"))  # 401
+
+    def test_signed_in_page(self, client, world):
+        from tests.web.conftest import sign_in
+
+        sign_in(client, world.officer.email)
+        response = client.get("/schools", headers={"Accept": "text/html"})
+        assert response.status_code == 200
+        self.check(response)
+
+    def test_public_page_and_error_page(self, client, world):
+        self.check(client.get("/sign-in"))
+        self.check(client.get("/no-such-page", headers={"Accept": "text/html"}))
+
+    def test_static_files_may_be_cached(self, client):
+        response = client.get("/static/js/enhance.js")
+        assert response.status_code == 200
+        assert response.headers.get("cache-control") != "no-store"
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+    def test_hsts_outside_development(self, client):
+        # The tests run as ENVIRONMENT=test: not development, so HSTS is sent.
+        assert client.get("/sign-in").headers["strict-transport-security"].startswith("max-age=")
+
+    def test_a_sane_request_id_is_kept(self, client):
+        assert client.get("/sign-in", headers={"X-Request-ID": "abc12345-trace"}).headers["x-request-id"] == \
+            "abc12345-trace"
+        assert client.get("/sign-in", headers={"X-Request-ID": "bad id\\"}).headers["x-request-id"] != "bad id\\"
+
+
+@pytest.fixture
+def breaking_app(app):
+    """The app with two routes that fail as no rule foresaw."""
+
+    @app.get("/api/v1/boom", include_in_schema=False)
+    def boom() -> None:
+        raise RuntimeError("planted failure")
+
+    @app.get("/boom", include_in_schema=False)
+    def boom_page() -> None:
+        raise RuntimeError("planted failure")
+
+    return app
+
+
+class TestUnforeseenErrors:
+    def test_api_gets_problem_json_500_with_request_id(self, breaking_app, caplog):
+        with TestClient(breaking_app, base_url="https://testserver", raise_server_exceptions=False) as client:
+            response = client.get("/api/v1/boom", headers={"X-Request-ID": "trace-500-api"})
+        body = problem(response, 500)
+        assert body["request_id"] == "trace-500-api" and "trace-500-api" in body["detail"]
+        assert "planted failure" not in response.text
+        assert any("trace-500-api" in r.getMessage() for r in caplog.records)
+        TestHeaders().check(response)
+
+    def test_browser_gets_the_error_page(self, breaking_app):
+        with TestClient(breaking_app, base_url="https://testserver", raise_server_exceptions=False) as client:
+            response = client.get("/boom", headers={"Accept": "text/html"})
+        assert response.status_code == 500
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Internal Server Error" in response.text
+
+
+class TestBusyDatabase:
+    def test_a_write_that_cannot_get_its_turn_is_503_with_retry_after(self, fresh_database_url, monkeypatch):
+        """On SQLite: while another writer holds the turn past the deadline, the API answers 503."""
+        from alembic import command
+        from sqlalchemy.engine import make_url
+
+        from app.db import build_engine, new_session
+        from app.main import create_app
+        from tests import factories
+        from tests.conftest import alembic_config
+
+        if make_url(fresh_database_url).get_backend_name() != "sqlite":
+            pytest.skip("the write queue is SQLite's; PostgreSQL takes writers side by side")
+        command.upgrade(alembic_config(fresh_database_url), "head")
+        engine = build_engine(fresh_database_url, write_wait_seconds=0.2)
+        with new_session(write=True, engine=engine) as session:
+            partnership = factories.make_partnership(session, slug="busy")
+            factories.make_school(session, partnership, urn="300002")
+            token = factories.make_token(session, partnership, "read write")
+            session.commit()
+
+        app = create_app(engine=engine)
+        holding, release = threading.Event(), threading.Event()
+
+        def long_writer() -> None:
+            with new_session(write=True, engine=engine) as session:
+                session.connection()  # BEGIN IMMEDIATE: this writer has the turn
+                holding.set()
+                release.wait(5)
+
+        writer = threading.Thread(target=long_writer)
+        writer.start()
+        try:
+            holding.wait(5)
+            with TestClient(app, base_url="https://testserver") as client:
+                client.headers["Authorization"] = f"Bearer {token}"
+                busy = client.post("/api/v1/schools/300002/indicators",
+                                   json={"measure": "absence", "academic_year": "2024/25", "value": 5.0,
+                                         "source": "census"})
+                reading = client.get("/api/v1/schools/300002")
+                release.set()
+                writer.join(5)
+                after = client.post("/api/v1/schools/300002/indicators",
+                                    json={"measure": "absence", "academic_year": "2024/25", "value": 5.0,
+                                          "source": "census"})
+        finally:
+            release.set()
+            writer.join(5)
+            engine.dispose()
+        body = problem(busy, 503)
+        assert busy.headers["Retry-After"] == "1" and "busy" in body["detail"]
+        assert reading.status_code == 200  # readers never wait for writers
+        assert after.status_code == 201, after.text

@@ -1,0 +1,90 @@
+"""The write queue of a SQLite process (app.write_gate): first come, first served, a deadline,
+and a turn that is always given back, however the transaction ends."""
+
+import threading
+import time
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app.db import build_engine, new_session
+from app.write_gate import WriteBusy, WriteGate
+from tests.conftest import alembic_config
+
+
+def test_waiters_are_served_in_the_order_they_came():
+    gate = WriteGate()
+    gate.acquire(1)
+    order: list[int] = []
+
+    def waiter(n: int) -> None:
+        gate.acquire(5)
+        order.append(n)
+        gate.release()
+
+    threads = []
+    for n in range(5):
+        thread = threading.Thread(target=waiter, args=(n,))
+        thread.start()
+        threads.append(thread)
+        while gate.queued <= n:  # each is queued before the next arrives
+            time.sleep(0.001)
+    gate.release()
+    for thread in threads:
+        thread.join(5)
+    assert order == [0, 1, 2, 3, 4]
+
+
+def test_a_waiter_past_its_deadline_is_told_busy_and_leaves_the_queue():
+    gate = WriteGate()
+    gate.acquire(1)
+    started = time.monotonic()
+    with pytest.raises(WriteBusy) as refused:
+        gate.acquire(0.1)
+    assert 0.1 <= time.monotonic() - started < 1
+    assert refused.value.status_code == 503 and refused.value.headers["Retry-After"] == "1"
+    assert gate.queued == 0
+    gate.release()
+    gate.acquire(0.1)  # free again
+
+
+@pytest.fixture
+def sqlite_engine(fresh_database_url):
+    if make_url(fresh_database_url).get_backend_name() != "sqlite":
+        pytest.skip("the write queue is SQLite's")
+    command.upgrade(alembic_config(fresh_database_url), "head")
+    engine = build_engine(fresh_database_url, write_wait_seconds=0.5)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback", "close", "error"])
+def test_the_turn_is_given_back_however_the_transaction_ends(sqlite_engine, ending):
+    session = new_session(write=True, engine=sqlite_engine)
+    try:
+        session.execute(text("CREATE TABLE IF NOT EXISTS scratch (n INTEGER)"))
+        if ending == "commit":
+            session.commit()
+        elif ending == "rollback":
+            session.rollback()
+        elif ending == "error":
+            with pytest.raises(Exception):  # noqa: B017 (any database error)
+                session.execute(text("INSERT INTO no_such_table VALUES (1)"))
+            session.rollback()
+    finally:
+        session.close()
+    with new_session(write=True, engine=sqlite_engine) as second:
+        second.execute(text("SELECT 1"))  # would wait 0.5 s and fail if the turn were kept
+        second.commit()
+
+
+def test_readers_do_not_queue_behind_a_writer(sqlite_engine):
+    with new_session(write=True, engine=sqlite_engine) as writer:
+        writer.execute(text("SELECT 1"))
+        with new_session(write=False, engine=sqlite_engine) as reader:
+            assert reader.execute(text("SELECT 1")).scalar() == 1
+        with new_session(write=True, engine=sqlite_engine) as other, pytest.raises(WriteBusy):
+            other.execute(text("SELECT 1"))
+        writer.rollback()

@@ -150,6 +150,19 @@ def unit_of_work(session: Session) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def outside_transaction(session: Session) -> Iterator[None]:
+    """Run slow work that needs no database (checking a password hash) with no transaction open.
+
+    A SQLite write transaction holds the process's write turn from its first statement; hashing
+    inside it would make every other writer wait ~100 ms. What the session read so far is ended
+    here (it must have changed nothing yet), and the next statement begins a new transaction."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("outside_transaction() would commit pending changes early")
+    session.commit()
+    yield
+
+
 def session_scope(*, write: bool = True, engine: Engine | None = None):  # noqa: ANN201
     """One unit of work on a new session (the command line's transactions)."""
     return unit_of_work(new_session(write=write, engine=engine))

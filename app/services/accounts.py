@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.db import all_tenants
+from app.db import all_tenants, outside_transaction
 from app.errors import Conflict, FieldError, NotFound, TooManyRequests, ValidationFailed
 from app.models.account import Membership, Role, ScopeKind, SignInAttempt, User, WebSession
 from app.models.base import utcnow
@@ -43,9 +43,10 @@ def create_user(session: Session, *, email: str, name: str, password: str) -> Us
         errors.append(FieldError("password", f"use at least {MIN_PASSWORD_LENGTH} characters"))
     if errors:
         raise ValidationFailed(errors)
+    password_hash = hash_password(password)  # before the first query: a writer's turn is not spent hashing
     if session.scalars(select(User.id).where(User.email == email)).first() is not None:
         raise Conflict(f"an account for {email} already exists", errors=[FieldError("email", "already registered")])
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password))
+    user = User(email=email, name=name.strip(), password_hash=password_hash)
     session.add(user)
     session.flush()
     return user
@@ -129,15 +130,18 @@ def sign_in(session: Session, *, email: str, password: str, client_ip: str) -> S
     now = utcnow()
     _check_rate(session, email, client_ip, now)
     user = find_user(session, email)
-    ok = verify_password(user.password_hash if user else None, password)
+    stored = user.password_hash if user else None
+    with outside_transaction(session):  # argon2 is slow on purpose: no writer waits for it
+        ok = verify_password(stored, password)
+        rehashed = hash_password(password) if ok and password_needs_rehash(stored) else None
     if not ok or user is None or not user.is_active:
         window = timedelta(seconds=get_settings().sign_in_window_seconds)
         session.execute(delete(SignInAttempt).where(SignInAttempt.attempted_at < now - window))
         session.add(SignInAttempt(email=email, client_ip=client_ip, attempted_at=now))
         session.flush()
         return SignInResult(None, "the email address or password is not right")
-    if password_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if rehashed is not None:
+        user.password_hash = rehashed
     user.last_signed_in_at = now
     session.execute(delete(SignInAttempt).where(SignInAttempt.email == email))
     session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now))

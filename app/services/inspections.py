@@ -92,7 +92,7 @@ def _same_day(school: School, data: InspectionWrite) -> Conflict:
 
 
 def refresh_latest(session: Session, school: School) -> None:
-    """Copy the school's latest inspection (latest date, then latest recorded) onto its row.
+    """Copy the school's latest inspection onto its row.
 
     A Core UPDATE that leaves the version alone: the latest inspection is derived from the
     history, not an edit of the school, so a caller's ETag for the school stays good. The
@@ -100,7 +100,7 @@ def refresh_latest(session: Session, school: School) -> None:
     latest = session.execute(
         select(Inspection.inspected_on, Inspection.framework, Inspection.headline)
         .where(Inspection.school_id == school.id)
-        .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(1)
+        .order_by(Inspection.inspected_on.desc()).limit(1)  # one a day: the date alone decides
     ).first()
     values = dict(zip(LATEST_FIELDS, latest or (None, None, None), strict=True))
     now = utcnow()

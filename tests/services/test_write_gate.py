@@ -88,3 +88,29 @@ def test_readers_do_not_queue_behind_a_writer(sqlite_engine):
         with new_session(write=True, engine=sqlite_engine) as other, pytest.raises(WriteBusy):
             other.execute(text("SELECT 1"))
         writer.rollback()
+
+
+def test_sign_in_checks_the_password_without_holding_the_write_turn(sqlite_engine, monkeypatch):
+    """argon2 takes ~100 ms by design; no other writer may wait for it."""
+    from app.services import accounts
+    from tests import factories
+
+    with new_session(write=True, engine=sqlite_engine) as session:
+        partnership = factories.make_partnership(session, slug="hash")
+        user = factories.make_user(session, partnership, "officer")
+        session.commit()
+    real = accounts.verify_password
+    others: list[str] = []
+
+    def verify_while_another_writes(stored, password):  # noqa: ANN001, ANN202
+        with new_session(write=True, engine=sqlite_engine) as other:
+            other.execute(text("SELECT 1"))  # WriteBusy after 0.5 s if the sign-in kept the turn
+            other.commit()
+            others.append("wrote")
+        return real(stored, password)
+
+    monkeypatch.setattr(accounts, "verify_password", verify_while_another_writes)
+    with new_session(write=True, engine=sqlite_engine) as session:
+        result = accounts.sign_in(session, email=user.email, password=factories.PASSWORD, client_ip="192.0.2.1")
+        session.commit()
+    assert result.user is not None and others == ["wrote"]

@@ -70,8 +70,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the web pages and the API."""
     import uvicorn
 
-    get_settings()  # refuse a default secret outside development before binding the port
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+    settings = get_settings()  # refuse a default secret outside development before binding the port
+    if settings.is_sqlite and workers > 1:
+        out.print(f"[yellow]warning:[/] {workers} workers on SQLite: writers in different processes cannot "
+                  "queue for their turn and may be answered 503 under load. One worker is the SQLite setup; "
+                  "use PostgreSQL for several (README, 'How many workers').")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
+                loop="uvloop", http="httptools")
 
 
 @cli.command("create-partnership")

@@ -11,5 +11,6 @@ test:
 lint:
 	.venv/bin/ruff check app tests bench migrations
 
+# Every benchmark (GIAS import, schools list against the raw baseline, load); see bench/README.md
 bench:
-	.venv/bin/python bench/gias_import.py
+	bash bench/run_all.sh

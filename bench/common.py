@@ -76,7 +76,8 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s:\n{self.tail()}")
 
     def tail(self, lines: int = 40) -> str:
-        self._log_file.flush()
+        if not self._log_file.closed:
+            self._log_file.flush()
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -104,10 +105,12 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 def project_server(database_url: str, *, workers: int = 1, cpu: int | None = None, env: dict | None = None,
-                   name: str = "project") -> Server:
+                   name: str = "project", log: Path | None = None) -> Server:
+    """`python -m app serve` on a free port (the environment's DATABASE_URL replaced by this one)."""
     port = free_port()
     command = [PYTHON, "-m", "app", "serve", "--port", str(port), "--workers", str(workers)]
-    return Server(name, command, env=env or server_env(database_url), port=port, cpu=cpu)
+    env = {**(env or server_env(database_url)), "DATABASE_URL": database_url}
+    return Server(name, command, env=env, port=port, cpu=cpu, log=log)
 
 
 def raw_server(database_url: str, *, cpu: int | None = None) -> Server:

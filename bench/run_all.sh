@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every benchmark, one after the other (`make bench`). Best on a quiet machine: the HTTP ones pin
+# the server to CPU 0 and the load to CPU 1, and every figure records the load average.
+#
+#   bash bench/run_all.sh                      # SQLite: data/bench/bench.db
+#   BENCH_DATABASE_URL=postgresql+psycopg://app:app@127.0.0.1:5432/app_bench bash bench/run_all.sh
+#
+# The register is generated afresh (--force replaces an earlier generation) at national scale:
+# about 67,000 schools in 151 partnerships. Results: bench/results/*.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+URL="${BENCH_DATABASE_URL:-sqlite:///$PWD/data/bench/bench.db}"
+
+# The raw baseline serialises with orjson, which the project itself does not need.
+$PY -c "import orjson" 2>/dev/null || uv pip install --quiet --python "$PY" "orjson==3.11.4"
+
+echo "==> GIAS import"
+$PY bench/gias_import.py
+
+echo "==> generating the national register into $URL"
+DATABASE_URL="$URL" $PY -m app migrate
+DATABASE_URL="$URL" $PY -m app generate --scale national --force
+
+suffix=""
+case "$URL" in postgresql*) suffix="-postgresql" ;; esac
+echo "==> schools list and school against the raw baseline"
+$PY bench/api_lists.py --database-url "$URL" --results "bench/results/api_lists$suffix.json"
+
+echo "==> load: 50 clients, read-only then 80/20 mixed, one worker"
+$PY bench/load.py --database-url "$URL" --results "bench/results/load$suffix.json"
+if [ -n "$suffix" ]; then
+  echo "==> load on PostgreSQL with 4 workers"
+  $PY bench/load.py --database-url "$URL" --workers 4 --results "bench/results/load-postgresql-4-workers.json"
+fi

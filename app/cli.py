@@ -250,8 +250,8 @@ def generate(
     force: Annotated[bool, typer.Option("--force", help="add to a database that has data, replacing what an "
                                                         "earlier generate made")] = False,
     tokens_file: Annotated[Path | None, typer.Option(help="where to write the partnerships' slugs and API "
-                                                          "tokens (default: bench-tokens.json in the data "
-                                                          "directory)")] = None,
+                                                          "tokens (default: bench-tokens.json beside a SQLite "
+                                                          "database, else data/bench-tokens-<database>.json)")] = None,
 ) -> None:
     """Generate a fictional register of real size for benchmarks and load tests, with an API token per partnership."""
     import json
@@ -266,9 +266,7 @@ def generate(
     settings = get_settings()
     if not inspect(get_engine()).has_table("school"):
         raise fail("the database has no schema yet; run `python -m app migrate` first")
-    data_dir = (Path(settings.database_url.removeprefix("sqlite:///")).parent if settings.is_sqlite
-                else PROJECT_ROOT / "data")
-    tokens_file = tokens_file or data_dir / "bench-tokens.json"
+    tokens_file = tokens_file or generator.default_tokens_file(settings.database_url)
     started = time.perf_counter()
     progress = Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True)

@@ -109,6 +109,15 @@ class GenerateResult:
         }
 
 
+def default_tokens_file(database_url: str) -> Path:
+    """Where the command line writes the slugs and tokens: beside a SQLite database, or in the
+    project's data directory named after the server's database."""
+    if database_url.startswith("sqlite:///"):
+        return Path(database_url.removeprefix("sqlite:///")).parent / "bench-tokens.json"
+    name = sa.make_url(database_url).database or "database"
+    return PROJECT_ROOT / "data" / f"bench-tokens-{name}.json"
+
+
 def _extract_writer():  # noqa: ANN202
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))

@@ -202,3 +202,21 @@ class TestBusyDatabase:
         assert busy.headers["Retry-After"] == "1" and "busy" in body["detail"]
         assert reading.status_code == 200  # readers never wait for writers
         assert after.status_code == 201, after.text
+
+
+class TestDatabaseDown:
+    def test_api_and_pages_answer_503_with_retry_after(self, tmp_path):
+        from app.db import build_engine, new_session
+        from app.main import create_app
+
+        engine = build_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'app.db'}")  # cannot be opened
+        app = create_app(session_factory=lambda write: new_session(write=write, engine=engine))
+        with TestClient(app, base_url="https://testserver") as client:
+            api = client.get("/api/v1/schools", headers={"Authorization": "Bearer sp_whatever_token"})
+            client.cookies.set("sp_session", "a-session-key-to-look-up")
+            page = client.get("/schools", headers={"Accept": "text/html"}, follow_redirects=False)
+        body = problem(api, 503)
+        assert api.headers["Retry-After"] == "2" and "unavailable" in body["detail"]
+        assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+        assert page.headers["Retry-After"] == "2"
+        engine.dispose()

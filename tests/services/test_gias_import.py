@@ -398,6 +398,28 @@ class TestOfsted:
         assert run(session, tmp_path, rows, by).inspections_added == 1
         assert [i.headline for i in history(session, world.our_school.urn)] == ["good", "outstanding"]
 
+    def test_the_import_keeps_each_schools_latest_inspection(self, session, world, by, tmp_path):
+        ours = world.our_school
+        newer_than_gias = factories.make_school(session, world.ours, urn="300990")
+        factories.make_inspection(session, ours, inspected_on=date(2019, 5, 10), overall_effectiveness=4)
+        factories.make_inspection(session, newer_than_gias, inspected_on=date(2024, 2, 1), overall_effectiveness=1)
+        rows = [gias_row(ours.urn, rating="Good", inspected="10-05-2023"),
+                gias_row("300990", rating="Inadequate", inspected="10-05-2021"),
+                gias_row("300991", rating="Requires improvement", inspected="11-11-2022"),
+                gias_row("300992")]
+        run(session, tmp_path, rows, by)
+
+        def latest(urn):
+            found = school(session, urn)
+            return found.latest_inspected_on, found.latest_framework, found.latest_headline
+
+        assert latest(ours.urn) == (date(2023, 5, 10), "graded", "good")
+        assert latest("300990") == (date(2024, 2, 1), "graded", "outstanding")  # GIAS's is older
+        assert latest("300991") == (date(2022, 11, 11), "graded", "requires_improvement")
+        assert latest("300992") == (None, None, None)
+        session.expire_all()  # and as stored, not only as the session remembers it
+        assert latest(ours.urn) == (date(2023, 5, 10), "graded", "good")
+
 
 class TestProgressAndSpeed:
     def test_progress_is_reported_with_the_total(self, session, by, tmp_path):

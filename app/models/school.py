@@ -72,6 +72,7 @@ class School(TenantScoped, table=True):
               SORT_EXPRESSIONS["fsm_percent"](column("fsm_percent")), "id"),
         Index("ix_school_partnership_phase", "partnership_id", "phase"),
         Index("ix_school_partnership_status", "partnership_id", "status"),
+        Index("ix_school_partnership_establishment_type", "partnership_id", "establishment_type"),
         Index("ix_school_partnership_latest_headline", "partnership_id", "latest_headline"),
         Index("ix_school_partnership_updated_at", "partnership_id", "updated_at"),
     )

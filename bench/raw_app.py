@@ -6,7 +6,7 @@ A minimal Starlette app on the DB-API driver (sqlite3, or psycopg for PostgreSQL
     GET /api/v1/schools/{urn}
 
 with the project's SQL (the page query on the school row, which carries the latest inspection,
-plus ``count(*)`` of the same filter), the project's token check (sha256 of the bearer token
+plus ``count(id)`` of the same filter), the project's token check (sha256 of the bearer token
 looked up in ``api_token``, refused if revoked or without the read scope), the project's cursor
 format (app/services/paging.py) and the project's JSON, serialised by orjson. Each request is one
 read transaction, like the project's. Benchmarks compare the project against this app and assert
@@ -201,7 +201,7 @@ def build_app(url: str) -> Starlette:
             if phases:
                 where += f" AND phase IN ({', '.join('?' * len(phases))})"
                 args += phases
-            total = db.rows(f"SELECT count(*) FROM school WHERE {where}", args)[0][0]
+            total = db.rows(f"SELECT count(id) FROM school WHERE {where}", args)[0][0]
             page_where, page_args = where, list(args)
             if after is not None:
                 page_where += " AND (lower(name) > ? OR (lower(name) = ? AND id > ?))"

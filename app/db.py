@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.models.base import TenantScoped
-from app.write_gate import WriteGate
+from app.write_gate import Turn, WriteGate
 
 TENANT_KEY = "tenant_id"
 ALL_TENANTS_KEY = "all_tenants"
@@ -30,13 +30,18 @@ class TenantViolation(RuntimeError):
 _GATE_HELD = "write_gate_held"
 
 
-def build_engine(url: str, *, busy_timeout_ms: int = 5000, write_wait_seconds: float = 10.0) -> Engine:
+def build_engine(url: str, *, busy_timeout_ms: int = 5000, write_wait_seconds: float = 10.0,
+                 pool_size: int = 16) -> Engine:
+    """The engine. Its pool is fixed (no overflow): requests wait for a connection on the event
+    loop (app.deps), never inside a worker thread, so pool_size is also how many requests work at
+    once in a worker process."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+            pool_size=pool_size, max_overflow=0,
         )
-        gate = WriteGate()
+        gate = WriteGate(timeout=write_wait_seconds)
         engine.write_gate = gate  # type: ignore[attr-defined]  (for tests and the operator's curiosity)
 
         @event.listens_for(engine, "connect")
@@ -54,13 +59,16 @@ def build_engine(url: str, *, busy_timeout_ms: int = 5000, write_wait_seconds: f
         def _begin(conn):
             # A write transaction takes the write lock up front (IMMEDIATE). A deferred one that
             # reads and then writes can deadlock on the lock upgrade, and busy_timeout cannot help.
-            # Before that, it waits its turn among this process's writers (app.write_gate).
-            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            # Before that, it has its turn among this process's writers (app.write_gate): the one
+            # its request was given, or one it waits for here.
+            options = conn.get_execution_options()
+            mode = options.get("sqlite_begin", "DEFERRED")
             if mode != "IMMEDIATE":
                 conn.exec_driver_sql(f"BEGIN {mode}")
                 return
-            gate.acquire(write_wait_seconds)
-            conn.info[_GATE_HELD] = True
+            given = options.get("write_turn")
+            turn = given if given is not None and given.take() else gate.acquire()
+            conn.info[_GATE_HELD] = turn
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
@@ -68,8 +76,9 @@ def build_engine(url: str, *, busy_timeout_ms: int = 5000, write_wait_seconds: f
                 raise
 
         def _let_go(info: dict) -> None:
-            if info.pop(_GATE_HELD, False):
-                gate.release()
+            turn = info.pop(_GATE_HELD, None)
+            if turn is not None:
+                turn.release()
 
         # The transaction ends here, and the next writer's turn begins only once it has: the
         # driver's COMMIT or ROLLBACK is issued now (SQLAlchemy's own then finds nothing to do),
@@ -103,20 +112,36 @@ def build_engine(url: str, *, busy_timeout_ms: int = 5000, write_wait_seconds: f
                 _let_go(record.info)
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0)
+
+
+def pool_capacity(engine: Engine) -> int:
+    """How many connections the engine's pool can lend at once."""
+    pool = engine.pool
+    size = getattr(pool, "size", None)
+    return size() if callable(size) else 1
 
 
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
     return build_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-                        write_wait_seconds=settings.sqlite_write_wait_seconds)
+                        write_wait_seconds=settings.sqlite_write_wait_seconds, pool_size=settings.pool_size)
 
 
-def new_session(*, write: bool, engine: Engine | None = None) -> Session:
+def new_session(*, write: bool, engine: Engine | None = None, turn: Turn | None = None) -> Session:
+    """A session; a writing one begins its transactions IMMEDIATE on SQLite, with the write turn
+    its request already holds (`turn`) or after waiting for one."""
     engine = engine or get_engine()
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
-    return Session(bind=bind, expire_on_commit=False)
+    if not write:
+        return Session(bind=engine, expire_on_commit=False)
+    options = {"sqlite_begin": "IMMEDIATE"} | ({"write_turn": turn} if turn is not None else {})
+    return Session(bind=engine.execution_options(**options), expire_on_commit=False)
+
+
+def write_gate(engine: Engine) -> WriteGate | None:
+    """The queue of this engine's writers (SQLite), or None where writers need no queue."""
+    return getattr(engine, "write_gate", None)
 
 
 def set_tenant(session: Session, partnership_id: int) -> None:

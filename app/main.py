@@ -13,8 +13,8 @@ from app import handlers, openapi
 from app.api import health
 from app.api.router import api_router
 from app.config import get_settings
-from app.db import get_engine, new_session
-from app.deps import SessionFactory
+from app.db import get_engine, new_session, pool_capacity, write_gate
+from app.deps import SessionFactory, Slots
 from app.middleware import BodyLimit, LastResort, SecurityHeaders, content_security_policy
 from app.services.tokens import UsageRecorder
 from app.web.router import render_error_page, web_router
@@ -33,9 +33,16 @@ def create_app(*, session_factory: SessionFactory | None = None, engine: Engine 
     settings = get_settings()
     app = FastAPI(title="School partnerships", version="0.1.0", description=DESCRIPTION,
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None, lifespan=_lifespan)
+    # Tests lend the app their own session (one connection, no queue); a served app gets the
+    # engine's write queue (SQLite) and connection slots for the engine's pool.
+    app.state.write_gate = app.state.connection_slots = None
     if session_factory is None:
         bound = engine or get_engine()
-        session_factory = lambda write: new_session(write=write, engine=bound)
+        session_factory = lambda write, turn=None: new_session(write=write, engine=bound, turn=turn)
+        app.state.write_gate = write_gate(bound)
+        # With a write queue, one connection is kept for the writer whose turn it is.
+        spare = 1 if app.state.write_gate is not None else 0
+        app.state.connection_slots = Slots(pool_capacity(bound) - spare, timeout=settings.sqlite_write_wait_seconds)
     app.state.session_factory = session_factory
     app.state.token_usage = UsageRecorder(lambda: session_factory(True))
 

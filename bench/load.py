@@ -91,7 +91,7 @@ class Tally:
         kinds = {}
         for kind, values in sorted(self.latencies.items()):
             kinds[kind] = {"requests": len(values), **_quantiles(values),
-                           "statuses": dict(sorted(self.by_kind_status[kind].items()))}
+                           "statuses": dict(sorted(self.by_kind_status[kind].items(), key=lambda item: str(item[0])))}
         everything = [v for values in self.latencies.values() for v in values]
         return {
             "seconds": round(self.seconds, 2),

@@ -1,6 +1,7 @@
 """The write queue of a SQLite process (app.write_gate): first come, first served, a deadline,
 and a turn that is always given back, however the transaction ends."""
 
+import asyncio
 import threading
 import time
 
@@ -16,13 +17,13 @@ from tests.conftest import alembic_config
 
 def test_waiters_are_served_in_the_order_they_came():
     gate = WriteGate()
-    gate.acquire(1)
+    first = gate.acquire(1)
     order: list[int] = []
 
     def waiter(n: int) -> None:
-        gate.acquire(5)
+        turn = gate.acquire(5)
         order.append(n)
-        gate.release()
+        turn.release()
 
     threads = []
     for n in range(5):
@@ -31,7 +32,7 @@ def test_waiters_are_served_in_the_order_they_came():
         threads.append(thread)
         while gate.queued <= n:  # each is queued before the next arrives
             time.sleep(0.001)
-    gate.release()
+    first.release()
     for thread in threads:
         thread.join(5)
     assert order == [0, 1, 2, 3, 4]
@@ -39,15 +40,65 @@ def test_waiters_are_served_in_the_order_they_came():
 
 def test_a_waiter_past_its_deadline_is_told_busy_and_leaves_the_queue():
     gate = WriteGate()
-    gate.acquire(1)
+    held = gate.acquire(1)
     started = time.monotonic()
     with pytest.raises(WriteBusy) as refused:
         gate.acquire(0.1)
     assert 0.1 <= time.monotonic() - started < 1
     assert refused.value.status_code == 503 and refused.value.headers["Retry-After"] == "1"
     assert gate.queued == 0
-    gate.release()
-    gate.acquire(0.1)  # free again
+    held.release()
+    held.release()  # a turn is released once, however often it is let go
+    gate.acquire(0.1).release()  # free again
+    gate.acquire(0.1)
+
+
+def test_threads_and_coroutines_share_one_queue_in_order():
+    gate = WriteGate()
+    held = gate.acquire(1)
+    order: list[str] = []
+
+    async def main() -> None:
+        async def coroutine(name: str) -> None:
+            turn = await gate.acquire_async(5)
+            order.append(name)
+            turn.release()
+
+        first = asyncio.ensure_future(coroutine("coroutine 1"))
+        while gate.queued < 1:
+            await asyncio.sleep(0.001)
+        def in_a_thread() -> None:
+            turn = gate.acquire(5)
+            order.append("thread")
+            turn.release()
+
+        thread = threading.Thread(target=in_a_thread)
+        thread.start()
+        while gate.queued < 2:
+            await asyncio.sleep(0.001)
+        second = asyncio.ensure_future(coroutine("coroutine 2"))
+        while gate.queued < 3:
+            await asyncio.sleep(0.001)
+        held.release()
+        await asyncio.gather(first, second)
+        await asyncio.to_thread(thread.join, 5)
+
+    asyncio.run(main())
+    assert order == ["coroutine 1", "thread", "coroutine 2"]
+
+
+def test_a_coroutine_past_its_deadline_is_told_busy():
+    gate = WriteGate()
+    held = gate.acquire(1)
+
+    async def main() -> None:
+        with pytest.raises(WriteBusy):
+            await gate.acquire_async(0.05)
+        assert gate.queued == 0
+        held.release()
+        (await gate.acquire_async(0.05)).release()
+
+    asyncio.run(main())
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import StringConstraints
+from sqlalchemy import Row
 
 from app.api.deps import CurrentPrincipal, IfMatch, SchoolFromPath, URNPath, no_null
 from app.api.problems import problem_responses
@@ -30,7 +31,8 @@ _FIELDS = tuple(name for name in SchoolPublic.model_fields if name != "latest_in
 
 def to_public(school) -> dict:  # noqa: ANN001 (a School, or a row of the list with its attributes)
     """The fields of SchoolPublic as plain values; FastAPI checks them once against the response model."""
-    public = {name: getattr(school, name) for name in _FIELDS}
+    # A row of the list already is a mapping of the columns (extra ones are ignored by the model).
+    public = school._asdict() if isinstance(school, Row) else {name: getattr(school, name) for name in _FIELDS}
     public["latest_inspection"] = None if school.latest_inspected_on is None else {
         "inspected_on": school.latest_inspected_on, "framework": school.latest_framework,
         "headline": school.latest_headline}

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -62,7 +62,7 @@ class IndicatorUpdate(SQLModel):
     recorded_on: RecordedDate | None = None
 
 
-class IndicatorPublic(SQLModel):
+class IndicatorPublic(BaseModel):
     id: int
     measure: str
     academic_year: str

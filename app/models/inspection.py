@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -180,13 +180,13 @@ class InspectionWrite(SQLModel):
         return self
 
 
-class InspectionSummary(SQLModel):
+class InspectionSummary(BaseModel):
     inspected_on: date
     framework: Framework
     headline: Headline
 
 
-class InspectionPublic(SQLModel):
+class InspectionPublic(BaseModel):
     id: int
     inspected_on: date
     framework: Framework

@@ -7,6 +7,9 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from app.config import PROJECT_ROOT, get_settings
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "app" / "templates"))
+# Templates are read once: checking every file's modification time on every render (Jinja's
+# default) was a sixth of the schools page's time, a check per row. Restart to see a changed one.
+templates.env.auto_reload = False
 
 
 def _uk_date(value: date | datetime | None) -> str:

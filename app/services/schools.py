@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -138,13 +138,27 @@ def get(session: Session, urn: str, *, by: Principal) -> School:
     return school
 
 
+# The distinct types of one partnership, found by stepping through the index of (partnership_id,
+# establishment_type) from one value to the next: a seek per type, where DISTINCT read every
+# school's entry (7 ms at 42,000 schools, for 17 types). Written out because it is a recursive
+# query; it names the partnership itself, as the ORM's tenant filter does not see into it.
+_TYPES_IN_USE = text("""
+WITH RECURSIVE types_in_use(value) AS (
+    SELECT min(establishment_type) FROM school
+     WHERE partnership_id = :partnership AND establishment_type IS NOT NULL
+    UNION ALL
+    SELECT (SELECT min(establishment_type) FROM school
+             WHERE partnership_id = :partnership AND establishment_type > types_in_use.value)
+      FROM types_in_use WHERE types_in_use.value IS NOT NULL
+)
+SELECT value FROM types_in_use WHERE value IS NOT NULL
+""")
+
+
 def facets(session: Session, *, by: Principal) -> dict[str, list[str]]:
     """The establishment types in use, for filter choices."""
     bind(session, by)
-    types = session.scalars(
-        select(School.establishment_type).where(School.establishment_type.is_not(None))
-        .distinct().order_by(School.establishment_type)
-    ).all()
+    types = session.scalars(_TYPES_IN_USE, {"partnership": by.partnership_id}).all()
     return {"establishment_type": list(types)}
 
 

@@ -21,7 +21,7 @@ def captured(engine) -> Iterator[list[tuple[str, object]]]:
     seen: list[tuple[str, object]] = []
 
     def listener(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", listener)
@@ -129,3 +129,13 @@ def test_the_token_check(session, engine, world):
 def test_the_latest_inspection_lookup(session, engine, register):
     school = schools.get(session, "500003", by=register)
     assert_indexed(plans(session, engine, lambda: inspections.refresh_latest(session, school)), ordered=True)
+
+
+def test_the_types_in_use_are_found_by_seeks_and_only_ours(session, engine, world, register):
+    factories.make_school(session, world.ours, urn="700001", establishment_type="Foundation school")
+    factories.make_school(session, world.ours, urn="700002", establishment_type="Academy converter")
+    factories.make_school(session, world.theirs, urn="700003", establishment_type="Free schools")
+    types = schools.facets(session, by=register)["establishment_type"]
+    assert "Free schools" not in types and types == sorted(types)
+    assert {"Foundation school", "Academy converter"} <= set(types) and len(types) == len(set(types))
+    assert_indexed(plans(session, engine, lambda: schools.facets(session, by=register)), ordered=False)

@@ -26,6 +26,9 @@ from app.errors import (
 
 _FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
 
+# What FastAPI says when reading a body fails other than by a JSON syntax error.
+FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
+
 _FRIENDLY = {
     "extra_forbidden": "unknown field; this API does not accept it",
     "missing": "required",
@@ -120,6 +123,10 @@ def install(app: FastAPI, render_error_page) -> Callable[[Request, AppError], Re
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and exc.detail == FASTAPI_UNPARSABLE_BODY:
+            # Bytes that are not text, or JSON nested past the parser's depth: not valid JSON either.
+            return respond(request, BadRequest("the body is not valid JSON", errors=[
+                FieldError("body", "not valid JSON")]))
         error = AppError(str(exc.detail) if exc.detail else None, headers=dict(exc.headers or {}))
         error.status_code = exc.status_code
         error.slug = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}.get(

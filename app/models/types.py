@@ -3,7 +3,7 @@ schema exactly what they accept."""
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -68,7 +68,17 @@ def _rfc3339(value: Any) -> Any:
     return value
 
 
-DateTimeWithOffset = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+def _in_utc_range(value: datetime) -> datetime:
+    # 0001-01-01T00:00+01:00 or 9999-12-31T23:59-01:00 is a valid RFC 3339 time that has no UTC
+    # equivalent in Python's calendar; it is stored in UTC, so it is refused here, not at the database.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("datetime_range", "the time is outside the range that can be stored in UTC") from None
+    return value
+
+
+DateTimeWithOffset = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc_range)]
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -13,6 +13,7 @@ from app.errors import Conflict, FieldError, NotFound, TooManyRequests, Validati
 from app.models.account import Membership, Role, ScopeKind, SignInAttempt, User, WebSession
 from app.models.base import utcnow
 from app.models.partnership import Partnership
+from app.models.types import MAX_ID
 from app.security import hash_password, new_session_key, password_needs_rehash, sha256_hex, verify_password
 from app.services.principal import Principal
 
@@ -176,7 +177,7 @@ def resolve_session(session: Session, key: str | None) -> tuple[WebSession, User
 
 def switch_partnership(session: Session, web_session: WebSession, user: User, partnership_id: int) -> None:
     """Make another of the user's partnerships the active one."""
-    if principal_for(session, user, partnership_id) is None:
+    if not 0 < partnership_id <= MAX_ID or principal_for(session, user, partnership_id) is None:
         raise NotFound("no such partnership")
     web_session.partnership_id = partnership_id
     session.flush()

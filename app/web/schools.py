@@ -1,5 +1,6 @@
 """The schools register in the browser: a searchable, filterable list and a page per school."""
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
@@ -55,9 +56,11 @@ def _chrome(session: Session, by: Principal) -> dict:
 
 
 def _positive_int(raw: str | None, default: int) -> int | None:
+    """A page number or size as typed in a link: ASCII digits only (str.isdigit also takes '²' and
+    '١'), and few enough of them to be a number of pages."""
     if raw is None or raw == "":
         return default
-    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+    return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) and int(raw) > 0 else None
 
 
 def _url(pairs: list[tuple[str, str]]) -> str:

@@ -220,3 +220,37 @@ class TestDatabaseDown:
         assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
         assert page.headers["Retry-After"] == "2"
         engine.dispose()
+
+
+class TestProbeFindings:
+    """Inputs an outside probe found answered 500; each must be a 4xx naming what is wrong."""
+
+    @pytest.mark.parametrize("when", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+    def test_updated_since_outside_utc_is_422(self, api, world, when):
+        body = problem(api.get("/api/v1/schools", params={"updated_since": when}), 422)
+        assert [e["field"] for e in body["errors"]] == ["updated_since"]
+
+    @pytest.mark.parametrize("raw", [b"\xff\xfe{", b"[" * 100_000])
+    def test_unparsable_bodies_are_400_naming_the_body(self, api, world, raw):
+        response = api.patch(f"/api/v1/schools/{world.our_school.urn}", content=raw,
+                             headers={"Content-Type": "application/json", "If-Match": '"1"'})
+        body = problem(response, 400)
+        assert body["errors"] == [{"field": "body", "location": "body", "message": "not valid JSON"}]
+
+    @pytest.mark.parametrize("value", ["²", "١٢", "1" * 5000, "0"])
+    def test_page_numbers_must_be_plain_digits(self, client, world, value):
+        from tests.web.conftest import sign_in
+
+        sign_in(client, world.officer.email)
+        for name in ("page", "limit"):
+            response = client.get("/schools", params={name: value}, headers={"Accept": "text/html"})
+            assert response.status_code == 400, (name, value)
+
+    def test_switching_to_an_impossible_partnership_is_404(self, client, world):
+        from tests.web.conftest import csrf_from, sign_in
+
+        sign_in(client, world.officer.email)
+        token = csrf_from(client.get("/schools", headers={"Accept": "text/html"}).text)
+        response = client.post("/partnership", data={"partnership_id": "9" * 20, "csrf_token": token},
+                               headers={"Accept": "text/html"}, follow_redirects=False)
+        assert response.status_code == 404

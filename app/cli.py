@@ -202,6 +202,10 @@ def import_gias(
         out.print(f"  skipped line {line}: {reason}")
     if len(summary.skipped_reasons) > 20:
         out.print(f"  ... and {len(summary.skipped_reasons) - 20} more skipped for a reason")
+    if summary.warnings:
+        out.print("warnings (values this service does not know; the rows were imported without them):")
+        for line in summary.warning_lines():
+            out.print(f"  {line}", soft_wrap=True)
 
 
 @cli.command("demo-data")

@@ -34,7 +34,7 @@ from app.models.inspection import (
     Inspection,
     InspectionWrite,
 )
-from app.models.school import LACode, Postcode, School
+from app.models.school import LACode, Postcode, School, SchoolStatus
 from app.models.types import CLOSING_DATE, INSPECTION_DATE, OPENING_DATE
 from app.services import inspections, partnerships, schools
 from app.services.imports import gias_format
@@ -60,6 +60,22 @@ class ImportSummary:
     skipped: int = 0
     inspections_added: int = 0
     skipped_reasons: list[tuple[int, str]] = field(default_factory=list)
+    # (column, value as written, what was done) -> the lines it was met on. A value GIAS has added
+    # to a vocabulary since this was written is not a broken row: the row is imported without it.
+    warnings: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+
+    def warn(self, column: str, value: str, outcome: str, line: int) -> None:
+        self.warnings.setdefault((column, value, outcome), []).append(line)
+
+    def warning_lines(self, shown: int = 5) -> list[str]:
+        """One line per column and value, most frequent first: "OfstedRating (name) 'Not judged':
+        12 rows (lines 88, 412, ...); no inspection recorded"."""
+        lines = []
+        for (column, value, outcome), at in sorted(self.warnings.items(), key=lambda item: (-len(item[1]), item[0])):
+            listed = ", ".join(str(n) for n in at[:shown]) + (", ..." if len(at) > shown else "")
+            noun = "row" if len(at) == 1 else "rows"
+            lines.append(f"{column} '{value}': {len(at)} {noun} (line{'s' if len(at) > 1 else ''} {listed}); {outcome}")
+        return lines
 
 
 class GiasFileError(ValidationFailed):
@@ -152,15 +168,10 @@ def _plan_row(plan: _Plan, line: int, raw: gias_format.RawRow, seen: dict[str, i
     fsm = gias_format.parse_number(raw.fsm, "PercentageFSM", bad)
     status_name = gias_format.clean(raw.status)
     status = gias_format.STATUSES.get((status_name or "").lower())
-    if status is None:
-        bad.append(f"EstablishmentStatus '{raw.status.strip()}' is not a GIAS status" if status_name
-                   else "EstablishmentStatus has no value")
+    if status_name is None:
+        bad.append("EstablishmentStatus has no value")
     phase_name = gias_format.clean(raw.phase)
-    if phase_name is not None and phase_name.lower() not in gias_format.PHASES:
-        bad.append(f"PhaseOfEducation '{phase_name}' is not a GIAS phase")
     rating_name = gias_format.clean(raw.rating)
-    if rating_name is not None and rating_name.lower() not in gias_format.RATINGS:
-        bad.append(f"OfstedRating '{rating_name}' is not an Ofsted rating")
     if bad:
         plan.problems.extend((line, message) for message in bad)
         return
@@ -169,6 +180,25 @@ def _plan_row(plan: _Plan, line: int, raw: gias_format.RawRow, seen: dict[str, i
     if la_filter is not None and raw.la_code.strip() != la_filter:
         summary.skipped += 1
         return
+    # Vocabulary GIAS may grow: an unknown value is warned about and left out, never a broken row.
+    if phase_name is not None and phase_name.lower() not in gias_format.PHASES:
+        summary.warn("PhaseOfEducation (name)", phase_name, "phase taken from the establishment type", line)
+        phase_name = None
+    if rating_name is not None and rating_name.lower() not in gias_format.RATINGS:
+        known = rating_name.lower() in gias_format.RATINGS_WITHOUT_JUDGEMENT
+        summary.warn("OfstedRating (name)", rating_name,
+                     "not a judgement, so no grade recorded" if known else "not a rating this service knows, so no "
+                     "grade recorded", line)
+        rating_name = None  # a graded-era inspection without a grade says nothing: it is not recorded
+    school = existing.get(urn)
+    if status is None:
+        if school is None:
+            summary.warn("EstablishmentStatus (name)", status_name, "new school not added (its status is unknown)",
+                         line)
+            summary.skipped += 1
+            return
+        summary.warn("EstablishmentStatus (name)", status_name, "school kept with its current status", line)
+        status = SchoolStatus(school["status"])
     establishment_type = gias_format.clean(raw.type)
     phase = gias_format.map_phase(phase_name, establishment_type, low_age, high_age)
     if phase is None:
@@ -187,7 +217,6 @@ def _plan_row(plan: _Plan, line: int, raw: gias_format.RawRow, seen: dict[str, i
         "headteacher_name": " ".join(p for p in head if p) if head[1] or head[2] else None,
         "postcode": gias_format.clean(raw.postcode), "opened_on": opened, "closed_on": closed,
     }
-    school = existing.get(urn)
     bad = _register_problems(values, school, scheme) + _implausible_dates(opened, closed, inspected_on)
     if bad:
         plan.problems.extend((line, message) for message in bad)

@@ -82,6 +82,9 @@ RATINGS: dict[str, tuple[int, CategoryOfConcern | None]] = {
     "special measures": (4, CategoryOfConcern.special_measures),
 }
 
+# Ratings GIAS publishes that are not a judgement on any scale: the inspection is not recorded.
+RATINGS_WITHOUT_JUDGEMENT = {"insufficient evidence"}
+
 URN_RE = re.compile(r"\d{6}")
 DATE_RE = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})|(\d{4})-(\d{2})-(\d{2})")
 

@@ -71,6 +71,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     settings = get_settings()  # refuse a default secret outside development before binding the port
+    stylesheet = settings.static_dir / "dist" / "app.css"
+    if not stylesheet.is_file():
+        # Unstyled pages are not merely plain: they fail the accessibility checks the styles pass.
+        raise fail(f"the stylesheet {stylesheet} has not been built; run `npm ci && npm run build:css` "
+                   "(make run and the Docker image do it for you)")
     if settings.is_sqlite and workers > 1:
         out.print(f"[yellow]warning:[/] {workers} workers on SQLite: writers in different processes cannot "
                   "queue for their turn and may be answered 503 under load. One worker is the SQLite setup; "

@@ -124,3 +124,23 @@ def test_short_secret_is_refused(cli):
     accepted = cli("create-partnership", "--name", "X", "--slug", "xyz",
                    environ={"ENVIRONMENT": "production", "SECRET_KEY": "sixteen-chars-xx"})
     assert accepted.returncode == 0, accepted.stderr
+
+
+def test_serve_refuses_to_start_without_the_stylesheet(cli, tmp_path):
+    """A pip install without the npm step would serve unstyled pages that fail accessibility checks."""
+    (tmp_path / "static").mkdir()
+    result = cli("serve", "--port", "1", environ={"STATIC_DIR": str(tmp_path / "static")})
+    assert result.returncode == 1
+    assert "stylesheet" in result.stderr and "npm run build:css" in result.stderr
+
+
+def test_a_gias_import_prints_its_warnings(cli, tmp_path):
+    from tests.gias_csv import gias_row, write_gias_csv
+
+    assert cli("create-partnership", "--name", "Fenland", "--slug", "fenland").returncode == 0
+    path = write_gias_csv(tmp_path / "extract.csv", [
+        gias_row("303001", rating="Insufficient evidence", inspected="12-03-2019"), gias_row("303002")])
+    result = cli("import-gias", str(path), "--partnership", "fenland")
+    assert result.returncode == 0, result.stderr
+    assert "created 2" in result.stdout
+    assert "OfstedRating (name) 'Insufficient evidence': 1 row (line 2); not a judgement" in result.stdout

@@ -10,18 +10,17 @@ from sqlalchemy import Row
 from app.api.deps import CurrentPrincipal, IfMatch, SchoolFromPath, URNPath, no_null
 from app.api.problems import problem_responses
 from app.deps import SessionDep
-from app.models.inspection import Headline
 from app.models.school import Phase, SchoolCreate, SchoolPage, SchoolPublic, SchoolStatus, SchoolUpdate
 from app.models.types import NO_NUL, DateTimeWithOffset
 from app.services import schools
 from app.services.concurrency import etag
 from app.services.paging import MAX_LIMIT
-from app.services.schools import NOT_INSPECTED, SORT_CHOICES, SchoolFilters
+from app.services.schools import DEFAULT_LIMIT, MAX_SEARCH, OFSTED_CHOICES, SORT_CHOICES, SchoolFilters
 
 router = APIRouter(prefix="/schools", tags=["schools"])
 
 # Closed sets, so that the schema names the values the service accepts.
-OfstedFilter = StrEnum("OfstedFilter", {h: h for h in (*(h.value for h in Headline), NOT_INSPECTED)})
+OfstedFilter = StrEnum("OfstedFilter", {h: h for h in OFSTED_CHOICES})
 Sort = StrEnum("Sort", {s: s for s in SORT_CHOICES})
 Term = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
 
@@ -43,7 +42,7 @@ def to_public(school) -> dict:  # noqa: ANN001 (a School, or a row of the list w
 def list_schools(
     session: SessionDep,
     by: CurrentPrincipal,
-    q: Annotated[str | None, Query(max_length=100, pattern=NO_NUL, json_schema_extra=no_null,
+    q: Annotated[str | None, Query(max_length=MAX_SEARCH, pattern=NO_NUL, json_schema_extra=no_null,
                                    description="Part of the name, or the start of the URN")] = None,
     phase: Annotated[list[Phase] | None, Query(json_schema_extra=no_null)] = None,
     establishment_type: Annotated[list[Term] | None, Query(alias="type", json_schema_extra=no_null)] = None,
@@ -56,7 +55,7 @@ def list_schools(
     engaged: Annotated[bool | None, Query(json_schema_extra=no_null)] = None,
     updated_since: Annotated[DateTimeWithOffset | None, Query(json_schema_extra=no_null)] = None,
     sort: Annotated[Sort, Query(description="A field to sort by; `-` before it sorts descending")] = Sort.name,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500, json_schema_extra=no_null,
                                         description="`next_cursor` from the page before")] = None,
 ) -> dict:

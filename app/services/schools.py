@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from app.models.base import utcnow
 from app.models.inspection import Headline
-from app.models.school import SORT_EXPRESSIONS, School, SchoolCreate, SchoolUpdate
+from app.models.school import SORT_EXPRESSIONS, Phase, School, SchoolCreate, SchoolStatus, SchoolUpdate
 from app.services import concurrency, partnerships
 from app.services.concurrency import require_match
 from app.services.paging import SortKey, apply_keyset, clamp_limit, decode_cursor, encode_cursor
@@ -18,6 +18,13 @@ from app.services.principal import Principal, bind
 
 NOT_INSPECTED = "not_inspected"
 UNCATEGORISED = "none"
+
+# What the list accepts, defined here once; the API's parameters and the page's filters read these.
+MAX_SEARCH = 100
+DEFAULT_LIMIT = 50
+PHASE_CHOICES = [p.value for p in Phase]
+STATUS_CHOICES = [s.value for s in SchoolStatus]
+OFSTED_CHOICES = [*(h.value for h in Headline), NOT_INSPECTED]
 
 # Each sort's expression is the one its index is built on (app.models.school.SORT_EXPRESSIONS).
 SORTS: dict[str, tuple] = {
@@ -97,14 +104,16 @@ def _filtered(stmt, filters: SchoolFilters):
 
 
 def _check_filters(filters: SchoolFilters) -> None:
-    allowed_ofsted = {h.value for h in Headline} | {NOT_INSPECTED}
-    bad = [h for h in filters.ofsted if h not in allowed_ofsted]
+    if filters.q is not None and len(filters.q) > MAX_SEARCH:
+        message = f"search for at most {MAX_SEARCH} characters"
+        raise BadRequest(message, errors=[FieldError("q", message, "query")])
+    bad = [h for h in filters.ofsted if h not in OFSTED_CHOICES]
     if bad:
-        message = f"unknown Ofsted outcome {bad[0]!r}; use one of: {', '.join(sorted(allowed_ofsted))}"
+        message = f"unknown Ofsted outcome {bad[0]!r}; use one of: {', '.join(sorted(OFSTED_CHOICES))}"
         raise BadRequest(message, errors=[FieldError("ofsted", message, "query")])
 
 
-def page(session: Session, filters: SchoolFilters, *, sort: str = "name", limit: int = 50,
+def page(session: Session, filters: SchoolFilters, *, sort: str = "name", limit: int = DEFAULT_LIMIT,
          cursor: str | None = None, by: Principal) -> SchoolPageResult:
     """A page of the partnership's schools, filtered and sorted, with the total that match."""
     bind(session, by)

@@ -11,18 +11,16 @@ from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.errors import BadRequest
-from app.models.inspection import Headline
-from app.models.school import Phase, SchoolStatus
 from app.services import accounts, indicators, inspections, partnerships, schools
 from app.services.principal import Principal
-from app.services.schools import NOT_INSPECTED, SORT_CHOICES, UNCATEGORISED, SchoolFilters, SchoolPageResult
+from app.services.schools import SORT_CHOICES, UNCATEGORISED, SchoolFilters, SchoolPageResult
 from app.web.htmx import is_fragment, render
 from app.web.security import WebPrincipal
 
 router = APIRouter(tags=["web: schools"])
 
-PAGE_SIZE = 50
-MAX_SEARCH = 100
+PAGE_SIZE = schools.DEFAULT_LIMIT
+MAX_SEARCH = schools.MAX_SEARCH
 
 # What the browser is told when a query value is wrong; the service's own words are for API callers.
 _MESSAGES = {
@@ -113,8 +111,6 @@ def list_schools(
         errors["page"] = _MESSAGES["page"]
     if size is None:
         errors["limit"] = _MESSAGES["limit"]
-    if len(q) > MAX_SEARCH:
-        errors["q"] = _MESSAGES["q"]
     result = None
     if not errors:
         try:
@@ -131,10 +127,10 @@ def list_schools(
         "filters": filters,
         "sort": sort,
         "choices": {
-            "phase": [p.value for p in Phase],
-            "status": [s.value for s in SchoolStatus],
+            "phase": schools.PHASE_CHOICES,
+            "status": schools.STATUS_CHOICES,
             "la_category": [*scheme, UNCATEGORISED],
-            "ofsted": [*(h.value for h in Headline), NOT_INSPECTED],
+            "ofsted": schools.OFSTED_CHOICES,
             "type": schools.facets(session, by=by)["establishment_type"],
             "sort": SORT_CHOICES,
         },

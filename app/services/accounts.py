@@ -102,6 +102,8 @@ def principal_for(session: Session, user: User, partnership_id: int) -> Principa
 class SignInResult:
     user: User | None
     error: str | None = None
+    session_key: str | None = None  # the browser session's cookie value, when one was started
+    partnership_id: int | None = None  # the partnership the person lands in
 
 
 def _check_rate(session: Session, email: str, client_ip: str, now: datetime) -> None:
@@ -123,9 +125,9 @@ def _check_rate(session: Session, email: str, client_ip: str, now: datetime) -> 
 
 
 def sign_in(session: Session, *, email: str, password: str, client_ip: str) -> SignInResult:
-    """Check a password, counting failures; raises TooManyRequests when the limit is reached.
-
-    A failure is recorded and returned (not raised) so that the caller's transaction keeps it.
+    """Check a password, counting failures, and start a session in the person's first partnership
+    (by name); raises TooManyRequests when the limit is reached. An account with no membership is
+    refused. A failure is recorded and returned (not raised) so that the caller's transaction keeps it.
     """
     email = normalise_email(email)
     now = utcnow()
@@ -146,7 +148,11 @@ def sign_in(session: Session, *, email: str, password: str, client_ip: str) -> S
     user.last_signed_in_at = now
     session.execute(delete(SignInAttempt).where(SignInAttempt.email == email))
     session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now))
-    return SignInResult(user)
+    member_of = partnerships_of(session, user.id)
+    if not member_of:
+        return SignInResult(user, "your account is not a member of any partnership yet")
+    landing = member_of[0].id
+    return SignInResult(user, session_key=start_session(session, user, landing), partnership_id=landing)
 
 
 def start_session(session: Session, user: User, partnership_id: int) -> str:

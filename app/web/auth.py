@@ -42,16 +42,13 @@ def sign_in(request: Request, session: SessionDep, email: Annotated[str, Form()]
             errors["email"] = exc.detail[0].upper() + exc.detail[1:]
             status_code, headers = 429, exc.headers
         else:
-            partnerships = accounts.partnerships_of(session, result.user.id) if result.user else []
-            if result.user and partnerships:
-                key = accounts.start_session(session, result.user, partnerships[0].id)
+            if result.session_key is not None:
                 rotate_csrf(request)
                 response = RedirectResponse(safe_next(next), status_code=303)
-                set_cookie(response, get_settings().session_cookie_name, key,
+                set_cookie(response, get_settings().session_cookie_name, result.session_key,
                            max_age=get_settings().session_max_age_seconds)
                 return response
-            errors["email"] = ("Your account is not a member of any partnership yet" if result.user
-                               else "The email address or password is not right")
+            errors["email"] = result.error[:1].upper() + result.error[1:]
     return render(request, "auth/sign_in.html", {"next": safe_next(next), "email": email, "errors": errors},
                   status_code=status_code, headers=headers)
 

@@ -81,3 +81,21 @@ def test_cannot_revoke_another_partnerships_token(session, world):
         tokens.revoke(session, their_prefix, by=accounts.operator(world.ours))
     with all_tenants(session):
         assert session.scalars(select(ApiToken.revoked_at).where(ApiToken.prefix == their_prefix)).one() is None
+
+
+def test_sign_in_lands_in_the_first_partnership_by_name_and_starts_a_session(session, world):
+    from tests import factories
+
+    factories.make_partnership(session, name="Aardvark Alliance")  # exists, but she is not a member
+    result = accounts.sign_in(session, email=world.officer.email, password=PASSWORD, client_ip="1.2.3.4")
+    assert result.partnership_id == world.ours.id and result.session_key
+    web_session, user = accounts.resolve_session(session, result.session_key)
+    assert (web_session.partnership_id, user.id) == (world.ours.id, world.officer.id)
+
+
+def test_an_account_with_no_membership_is_refused_without_a_session(session, world):
+    with all_tenants(session):
+        lonely = accounts.create_user(session, email="lonely@example.org", name="Lee Lonely", password=PASSWORD)
+    result = accounts.sign_in(session, email=lonely.email, password=PASSWORD, client_ip="1.2.3.4")
+    assert result.session_key is None and "not a member of any partnership" in result.error
+    assert session.scalars(select(WebSession).where(WebSession.user_id == lonely.id)).first() is None

@@ -1,6 +1,6 @@
 """Every table, imported here so that Alembic and the tenant guard see them all."""
 
-from app.models.account import ApiToken, Membership, SignInAttempt, User, WebSession
+from app.models.account import ApiToken, Membership, SecurityEvent, SignInAttempt, User, WebSession
 from app.models.base import TenantScoped
 from app.models.indicator import Indicator
 from app.models.inspection import Inspection
@@ -14,6 +14,7 @@ __all__ = [
     "Membership",
     "Partnership",
     "School",
+    "SecurityEvent",
     "SignInAttempt",
     "TenantScoped",
     "User",

@@ -95,3 +95,26 @@ class SignInAttempt(SQLModel, table=True):
     email: str = Field(max_length=254, index=True)
     client_ip: str = Field(max_length=64, index=True)
     attempted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class SecurityEventKind(StrEnum):
+    signed_in = "signed_in"
+    sign_in_failed = "sign_in_failed"
+    token_created = "token_created"
+    token_revoked = "token_revoked"
+
+
+class SecurityEvent(SQLModel, table=True):
+    """Who did what to an account or a token, when and from where (kept until the audit trail
+    takes these over). Not tenant-scoped: a failed sign-in belongs to no partnership yet."""
+
+    __tablename__ = "security_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    kind: str = Field(max_length=40)
+    partnership_id: int | None = Field(default=None, foreign_key="partnership.id", index=True, ondelete="CASCADE")
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True, ondelete="SET NULL")
+    email: str | None = Field(default=None, max_length=254)
+    token_prefix: str | None = Field(default=None, max_length=16)
+    client: str = Field(max_length=64)  # the address, or "command line"

@@ -10,7 +10,16 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.db import all_tenants, outside_transaction
 from app.errors import Conflict, FieldError, NotFound, TooManyRequests, ValidationFailed
-from app.models.account import Membership, Role, ScopeKind, SignInAttempt, User, WebSession
+from app.models.account import (
+    Membership,
+    Role,
+    ScopeKind,
+    SecurityEvent,
+    SecurityEventKind,
+    SignInAttempt,
+    User,
+    WebSession,
+)
 from app.models.base import utcnow
 from app.models.partnership import Partnership
 from app.models.types import MAX_ID
@@ -141,6 +150,8 @@ def sign_in(session: Session, *, email: str, password: str, client_ip: str) -> S
         window = timedelta(seconds=get_settings().sign_in_window_seconds)
         session.execute(delete(SignInAttempt).where(SignInAttempt.attempted_at < now - window))
         session.add(SignInAttempt(email=email, client_ip=client_ip, attempted_at=now))
+        record_event(session, SecurityEventKind.sign_in_failed, client=client_ip, email=email,
+                     user_id=user.id if user else None)
         session.flush()
         return SignInResult(None, "the email address or password is not right")
     if rehashed is not None:
@@ -152,7 +163,17 @@ def sign_in(session: Session, *, email: str, password: str, client_ip: str) -> S
     if not member_of:
         return SignInResult(user, "your account is not a member of any partnership yet")
     landing = member_of[0].id
+    record_event(session, SecurityEventKind.signed_in, client=client_ip, email=email, user_id=user.id,
+                 partnership_id=landing)
     return SignInResult(user, session_key=start_session(session, user, landing), partnership_id=landing)
+
+
+def record_event(session: Session, kind: SecurityEventKind, *, client: str, email: str | None = None,
+                 user_id: int | None = None, partnership_id: int | None = None,
+                 token_prefix: str | None = None) -> None:
+    """Note a security event (sign-in, token created or revoked) with who, when and from where."""
+    session.add(SecurityEvent(kind=kind.value, client=client[:64], email=email, user_id=user_id,
+                              partnership_id=partnership_id, token_prefix=token_prefix))
 
 
 def start_session(session: Session, user: User, partnership_id: int) -> str:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.db import all_tenants
 from app.errors import FieldError, NotFound, Unauthorized, ValidationFailed
-from app.models.account import ApiToken, TokenScope
+from app.models.account import ApiToken, SecurityEvent, SecurityEventKind, TokenScope
 from app.models.base import utcnow
 from app.models.partnership import Partnership
 from app.security import TOKEN_PREFIX, new_api_token, sha256_hex
@@ -30,7 +30,16 @@ def parse_scopes(raw: str | list[str]) -> list[str]:
     return sorted(set(items))
 
 
-def create(session: Session, *, name: str, scopes: str | list[str], by: Principal) -> tuple[ApiToken, str]:
+COMMAND_LINE = "command line"
+
+
+def _note(session: Session, kind: SecurityEventKind, token: ApiToken, by: Principal, client: str) -> None:
+    session.add(SecurityEvent(kind=kind.value, client=client[:64], user_id=by.user_id,
+                              partnership_id=by.partnership_id, token_prefix=token.prefix))
+
+
+def create(session: Session, *, name: str, scopes: str | list[str], by: Principal,
+           client: str = COMMAND_LINE) -> tuple[ApiToken, str]:
     """Issue a token; the plain token is returned once and never stored."""
     bind(session, by)
     by.require_write()
@@ -39,6 +48,7 @@ def create(session: Session, *, name: str, scopes: str | list[str], by: Principa
     plain, prefix, digest = new_api_token()
     token = ApiToken(name=name.strip(), prefix=prefix, token_hash=digest, scopes=" ".join(parse_scopes(scopes)))
     session.add(token)
+    _note(session, SecurityEventKind.token_created, token, by, client)
     session.flush()
     return token, plain
 
@@ -50,7 +60,7 @@ def list_all(session: Session, *, by: Principal) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
-def revoke(session: Session, prefix: str, *, by: Principal) -> ApiToken:
+def revoke(session: Session, prefix: str, *, by: Principal, client: str = COMMAND_LINE) -> ApiToken:
     """Revoke a token by its visible prefix; it stops working at once."""
     bind(session, by)
     by.require_write()
@@ -59,6 +69,7 @@ def revoke(session: Session, prefix: str, *, by: Principal) -> ApiToken:
         raise NotFound(f"no token with prefix {prefix}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        _note(session, SecurityEventKind.token_revoked, token, by, client)
         session.flush()
     return token
 

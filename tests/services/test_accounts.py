@@ -99,3 +99,36 @@ def test_an_account_with_no_membership_is_refused_without_a_session(session, wor
     result = accounts.sign_in(session, email=lonely.email, password=PASSWORD, client_ip="1.2.3.4")
     assert result.session_key is None and "not a member of any partnership" in result.error
     assert session.scalars(select(WebSession).where(WebSession.user_id == lonely.id)).first() is None
+
+
+def _events(session) -> list[tuple]:
+    from app.models.account import SecurityEvent
+
+    rows = session.scalars(select(SecurityEvent).order_by(SecurityEvent.id)).all()
+    return [(e.kind, e.client, e.email, e.user_id, e.partnership_id, e.token_prefix) for e in rows]
+
+
+def test_sign_ins_and_failures_are_recorded_with_who_when_and_where(session, world):
+    accounts.sign_in(session, email=world.officer.email, password="wrong", client_ip="192.0.2.7")
+    accounts.sign_in(session, email="nobody@example.org", password="wrong", client_ip="192.0.2.8")
+    accounts.sign_in(session, email=world.officer.email, password=PASSWORD, client_ip="192.0.2.7")
+    officer = world.officer
+    assert _events(session) == [
+        ("sign_in_failed", "192.0.2.7", officer.email, officer.id, None, None),
+        ("sign_in_failed", "192.0.2.8", "nobody@example.org", None, None, None),
+        ("signed_in", "192.0.2.7", officer.email, officer.id, world.ours.id, None),
+    ]
+
+
+def test_tokens_created_and_revoked_are_recorded(session, world):
+    by = accounts.principal_for(session, world.officer, world.ours.id)
+    token, _ = tokens.create(session, name="Alliance sync", scopes="read", by=by, client="192.0.2.9")
+    tokens.revoke(session, token.prefix, by=by, client="192.0.2.9")
+    tokens.revoke(session, token.prefix, by=by, client="192.0.2.9")  # already revoked: nothing new
+    assert _events(session) == [
+        ("token_created", "192.0.2.9", None, world.officer.id, world.ours.id, token.prefix),
+        ("token_revoked", "192.0.2.9", None, world.officer.id, world.ours.id, token.prefix),
+    ]
+    operator = accounts.operator(world.ours)
+    tokens.create(session, name="From the shell", scopes="read", by=operator)
+    assert _events(session)[-1][:2] == ("token_created", "command line")

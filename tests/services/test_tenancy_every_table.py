@@ -25,6 +25,8 @@ from app.models.partnership import Partnership
 NOT_TENANT_SCOPED = {
     # Read by its cookie's key before anyone knows the partnership; it records which one it is for.
     "web_session",
+    # A failed sign-in belongs to no partnership; the others record the one they happened in.
+    "security_event",
 }
 # A floor, not the list: discovery that silently found nothing would otherwise pass.
 KNOWN_TENANT_TABLES = {"school", "inspection", "indicator", "membership", "api_token"}

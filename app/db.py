@@ -83,43 +83,32 @@ def build_engine(url: str, *, busy_timeout_ms: int = 5000, write_wait_seconds: f
         # The transaction ends here, and the next writer's turn begins only once it has: the
         # driver's COMMIT or ROLLBACK is issued now (SQLAlchemy's own then finds nothing to do),
         # so the next writer never meets this one's lock.
-        @event.listens_for(engine, "commit")
-        def _commit(conn):
+        def _end_then_let_go(conn, how: str) -> None:
             if conn.info.get(_GATE_HELD):
                 try:
-                    conn.connection.dbapi_connection.commit()
+                    getattr(conn.connection.dbapi_connection, how)()
                 finally:
                     _let_go(conn.info)
 
-        @event.listens_for(engine, "rollback")
-        def _rollback(conn):
-            if conn.info.get(_GATE_HELD):
-                try:
-                    conn.connection.dbapi_connection.rollback()
-                finally:
-                    _let_go(conn.info)
+        event.listen(engine, "commit", lambda conn: _end_then_let_go(conn, "commit"))
+        event.listen(engine, "rollback", lambda conn: _end_then_let_go(conn, "rollback"))
 
         # However a connection comes back to the pool (even invalidated mid-transaction), the
         # turn is never kept.
-        @event.listens_for(engine, "checkin")
-        def _checkin(dbapi_conn, record):
+        def _returned(dbapi_conn, record) -> None:
             if record is not None:
                 _let_go(record.info)
 
-        @event.listens_for(engine, "close")
-        def _close(dbapi_conn, record):
-            if record is not None:
-                _let_go(record.info)
+        event.listen(engine, "checkin", _returned)
+        event.listen(engine, "close", _returned)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0)
 
 
 def pool_capacity(engine: Engine) -> int:
-    """How many connections the engine's pool can lend at once."""
-    pool = engine.pool
-    size = getattr(pool, "size", None)
-    return size() if callable(size) else 1
+    """How many connections the engine's pool can lend at once (it has no overflow)."""
+    return engine.pool.size()
 
 
 @lru_cache

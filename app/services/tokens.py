@@ -11,10 +11,11 @@ from sqlmodel import Session
 
 from app.db import all_tenants
 from app.errors import FieldError, NotFound, Unauthorized, ValidationFailed
-from app.models.account import ApiToken, SecurityEvent, SecurityEventKind, TokenScope
+from app.models.account import ApiToken, SecurityEventKind, TokenScope
 from app.models.base import utcnow
 from app.models.partnership import Partnership
 from app.security import TOKEN_PREFIX, new_api_token, sha256_hex
+from app.services import accounts
 from app.services.principal import Principal, bind
 
 # last_used_at is refreshed at most this often, so reads do not each cost a write.
@@ -34,8 +35,8 @@ COMMAND_LINE = "command line"
 
 
 def _note(session: Session, kind: SecurityEventKind, token: ApiToken, by: Principal, client: str) -> None:
-    session.add(SecurityEvent(kind=kind.value, client=client[:64], user_id=by.user_id,
-                              partnership_id=by.partnership_id, token_prefix=token.prefix))
+    accounts.record_event(session, kind, client=client, user_id=by.user_id, partnership_id=by.partnership_id,
+                          token_prefix=token.prefix)
 
 
 def create(session: Session, *, name: str, scopes: str | list[str], by: Principal,
@@ -119,10 +120,6 @@ class UsageRecorder:
                 return
             self._noted[token_id] = moment
             self._pending[token_id] = utcnow()
-
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
 
     def flush(self) -> int:
         """Write the noted uses; returns how many tokens were recorded (0 if it must wait)."""

@@ -1,0 +1,126 @@
+"""Writing a checked GIAS plan: a few batched Core statements for the whole file.
+
+They run on the session's own connection and bypass the ORM's tenant hooks, so every one names
+the partnership explicitly. A school changed by someone else meanwhile stops the import (its
+version is checked in the batched UPDATE), and copies of the schools already in the session are
+brought up to date.
+"""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session
+
+from app.errors import Conflict, PreconditionFailed
+from app.models.base import utcnow
+from app.models.inspection import Inspection
+from app.models.school import School
+from app.services import inspections
+from app.services.imports import gias_format
+from app.services.principal import Principal
+
+if TYPE_CHECKING:
+    from app.services.imports.gias import _Plan
+
+_SCHOOL = School.__table__
+_INSPECTION = Inspection.__table__
+
+
+def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: Principal) -> None:
+    # Core statements on the session's own connection, each an executemany: a few statements
+    # for the whole file. They bypass the ORM's tenant hooks, so every one names the
+    # partnership explicitly.
+    session.flush()
+    connection = session.connection()
+    now = utcnow()
+    ids = {urn: school["id"] for urn, school in existing.items()}
+    if plan.creates:
+        partnership_owned = {"partnership_id": by.partnership_id, "engaged": True, "not_engaged_reason": None,
+                             "la_category": None, "headteacher_started_on": None, "version": 1,
+                             "created_at": now, "updated_at": now}
+        # A plain executemany, not INSERT ... RETURNING: psycopg re-parses each multi-row
+        # RETURNING batch, which made a national import six times slower on PostgreSQL.
+        try:
+            connection.execute(insert(_SCHOOL), [values | partnership_owned for values in plan.creates])
+        except IntegrityError:
+            raise Conflict("another import or edit added some of these schools at the same moment; nothing "
+                           "was imported, run the import again") from None
+        if plan.inspections:
+            ids = {urn: school_id for urn, school_id in session.execute(select(School.urn, School.id))}
+    if plan.updates:
+        _update(session, plan.updates, by, now)
+    if plan.inspections:
+        outcomes = {}
+        for data in {id(data): data for _, _, data in plan.inspections}.values():
+            outcomes[id(data)] = {
+                "framework": data.framework.value, "overall_effectiveness": data.overall_effectiveness,
+                "category_of_concern": data.category_of_concern.value if data.category_of_concern else None,
+                "safeguarding": None, "grades": {}, "headline": inspections.headline(data).value,
+                "report_url": None, "source": data.source,
+            }
+        connection.execute(insert(_INSPECTION), [
+            {"partnership_id": by.partnership_id, "school_id": ids[urn], "inspected_on": inspected_on,
+             "version": 1, "created_at": now, "updated_at": now} | outcomes[id(data)]
+            for urn, inspected_on, data in plan.inspections
+        ])
+        plan.summary.inspections_added = len(plan.inspections)
+        _refresh_latest(session, plan, existing, ids, outcomes, by, now)
+
+
+def _refresh_latest(session: Session, plan: "_Plan", existing: dict[str, dict], ids: dict[str, int],
+                    outcomes: dict[int, dict], by: Principal, now: datetime) -> None:
+    """Each school given a newer inspection than it had carries it as its latest (as
+    inspections.refresh_latest does for one), in one batched UPDATE. An import adds at most one
+    inspection a school, on a day not already in its history."""
+    table = _SCHOOL
+    params = []
+    for urn, inspected_on, data in plan.inspections:
+        known = existing.get(urn, {}).get("latest_inspected_on")
+        if known is not None and known > inspected_on:
+            continue
+        outcome = outcomes[id(data)]
+        params.append({"b_id": ids[urn], "b_on": inspected_on, "b_framework": outcome["framework"],
+                       "b_headline": outcome["headline"]})
+    if not params:
+        return
+    stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.partnership_id == by.partnership_id)
+            .values(latest_inspected_on=bindparam("b_on"), latest_framework=bindparam("b_framework"),
+                    latest_headline=bindparam("b_headline"), updated_at=now))
+    session.connection().execute(stmt, params)
+    for values in params:
+        loaded = session.identity_map.get(identity_key(School, values["b_id"]))
+        if loaded is not None:
+            for key, value in (("latest_inspected_on", values["b_on"]), ("latest_framework", values["b_framework"]),
+                               ("latest_headline", values["b_headline"]), ("updated_at", now)):
+                set_committed_value(loaded, key, value)
+
+
+def _update(session: Session, updates: list[tuple[dict, dict]], by: Principal, now: datetime) -> None:
+    """One executemany UPDATE that still refuses to overwrite a row someone changed meanwhile."""
+    # The ORM would emit one UPDATE per versioned row; this keeps its version check instead.
+    stmt = (
+        update(_SCHOOL)
+        .where(_SCHOOL.c.id == bindparam("b_id"), _SCHOOL.c.version == bindparam("b_version"),
+               _SCHOOL.c.partnership_id == by.partnership_id)
+        .values({key: bindparam(f"b_{key}") for key in gias_format.GIAS_FIELDS}
+                | {"version": bindparam("b_new_version"), "updated_at": now})
+    )
+    params = [{f"b_{key}": changes.get(key, school[key]) for key in gias_format.GIAS_FIELDS}
+              | {"b_id": school["id"], "b_version": school["version"], "b_new_version": school["version"] + 1}
+              for school, changes in updates]
+    result = session.connection().execute(stmt, params)
+    if result.rowcount != len(params):
+        raise PreconditionFailed("a school was changed by someone else during the import; nothing was "
+                                 "imported, run the import again")
+    # Copies of these schools already in the session must not keep the old values or version.
+    for school, changes in updates:
+        loaded = session.identity_map.get(identity_key(School, school["id"]))
+        if loaded is not None:
+            for key, value in changes.items():
+                set_committed_value(loaded, key, value)
+            set_committed_value(loaded, "version", school["version"] + 1)
+            set_committed_value(loaded, "updated_at", now)

@@ -102,6 +102,10 @@ class SecurityEventKind(StrEnum):
     sign_in_failed = "sign_in_failed"
     token_created = "token_created"
     token_revoked = "token_revoked"
+    password_changed = "password_changed"
+    password_set = "password_set"
+    password_link_created = "password_link_created"
+    sessions_ended = "sessions_ended"
 
 
 class SecurityEvent(SQLModel, table=True):
@@ -118,3 +122,19 @@ class SecurityEvent(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     token_prefix: str | None = Field(default=None, max_length=16)
     client: str = Field(max_length=64)  # the address, or "command line"
+
+
+class PasswordLink(TenantScoped, table=True):
+    """A one-time link with which a person sets their password: made by an officer for someone
+    they added (no mail server is assumed; the officer passes the link on). Only the key's hash is
+    stored; the link works once, and not after `expires_at`."""
+
+    __tablename__ = "password_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    key_hash: str = Field(max_length=64, unique=True)
+    created_by_user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

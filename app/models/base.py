@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, Integer, TypeDecorator
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -55,3 +56,25 @@ def version_column() -> Column:
     mapper's version_id_col: every UPDATE then says WHERE version = <what was read>, so two
     editors can never silently overwrite each other."""
     return Column("version", Integer, nullable=False)
+
+
+class Versioned(SQLModel):
+    """Mixin for every record people edit: a row version for optimistic concurrency, and when the
+    row was made and last changed, and by whom (a person's name, or "token abc123").
+
+    The version is the mapper's version_id_col: every UPDATE says WHERE version = <what was read>,
+    so two editors can never silently overwrite each other; the loser's flush raises StaleDataError."""
+
+    version: int | None = Field(default=None, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_by: str | None = Field(default=None, max_length=200)
+
+    @declared_attr
+    def __mapper_args__(cls) -> dict:  # noqa: N805 (SQLAlchemy calls it on the class)
+        return {"version_id_col": cls.__table__.c.version}
+
+    def touch(self, by_label: str) -> None:
+        """Say who changed the record, and when (the version moves on by itself at flush)."""
+        self.updated_at = utcnow()
+        self.updated_by = by_label

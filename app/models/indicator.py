@@ -1,13 +1,13 @@
 """Indicators: dated figures per school (measure, academic year, value, source)."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import TenantScoped, UTCDateTime, utcnow, version_column
+from app.models.base import TenantScoped, Versioned
 from app.models.types import AcademicYear, Number, RecordedDate, text
 
 Measure = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
@@ -26,11 +26,7 @@ KNOWN_MEASURES = (
 )
 
 
-_VERSION = version_column()
-
-
-class Indicator(TenantScoped, table=True):
-    __mapper_args__ = {"version_id_col": _VERSION}
+class Indicator(TenantScoped, Versioned, table=True):
     __table_args__ = (UniqueConstraint("school_id", "measure", "academic_year", "source"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,9 +36,6 @@ class Indicator(TenantScoped, table=True):
     value: float
     source: str = Field(max_length=100)
     recorded_on: date
-    version: int | None = Field(default=None, sa_column=_VERSION)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class IndicatorCreate(SQLModel):

@@ -10,7 +10,7 @@ Three frameworks, never converted into one another:
   safeguarding met / not met.
 """
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import TenantScoped, UTCDateTime, utcnow, version_column
+from app.models.base import TenantScoped, Versioned
 from app.models.types import InspectionDate, Int, text
 
 UNGRADED_FROM = date(2024, 9, 1)
@@ -107,11 +107,7 @@ class Headline(StrEnum):
 ReportUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s\u0000\u0085\ufeff]+$")]
 SourceText = text(100)
 
-_VERSION = version_column()
-
-
-class Inspection(TenantScoped, table=True):
-    __mapper_args__ = {"version_id_col": _VERSION}
+class Inspection(TenantScoped, Versioned, table=True):
     # One inspection of a school a day; the unique index also finds a school's latest inspection.
     __table_args__ = (UniqueConstraint("school_id", "inspected_on"),)
 
@@ -126,9 +122,6 @@ class Inspection(TenantScoped, table=True):
     headline: str = Field(max_length=30, index=True)
     report_url: str | None = Field(default=None, max_length=500)
     source: str | None = Field(default=None, max_length=100)
-    version: int | None = Field(default=None, sa_column=_VERSION)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class InspectionWrite(SQLModel):

@@ -1,16 +1,14 @@
 """The partnership: the tenant that owns every other record."""
 
-from datetime import datetime
-
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import Versioned
 
 DEFAULT_CATEGORY_SCHEME = ["red", "amber", "green"]
 
 
-class Partnership(SQLModel, table=True):
+class Partnership(Versioned, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=60, unique=True, index=True)
     name: str = Field(max_length=200)
@@ -21,7 +19,6 @@ class Partnership(SQLModel, table=True):
         default_factory=lambda: list(DEFAULT_CATEGORY_SCHEME), sa_column=Column(JSON, nullable=False)
     )
     current_academic_year: str = Field(max_length=7)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class PartnershipPublic(SQLModel):

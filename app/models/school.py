@@ -5,10 +5,11 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PydanticField
 from sqlalchemy import Index, UniqueConstraint, column, func, literal_column
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
-from app.models.base import TenantScoped, UTCDateTime, utcnow, version_column
+from app.models.base import TenantScoped, Versioned
 from app.models.inspection import InspectionSummary
 from app.models.types import Bool, ClosingDate, HeadStartDate, Int, Number, OpeningDate, text
 
@@ -49,8 +50,6 @@ Postcode = Annotated[
 LACode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
 
 
-_VERSION = version_column()
-
 # The keys the register is sorted by. The list query uses these very expressions, so that each
 # sort walks an index of (partnership, key, id) instead of sorting the partnership's schools: the
 # placeholders for missing numbers are literals, because an index cannot match a bound parameter.
@@ -60,9 +59,35 @@ SORT_EXPRESSIONS = {
     "fsm_percent": lambda fsm: func.coalesce(fsm, literal_column("-1.0")),
 }
 
+# Limits that belong to a value, whichever model carries it.
+Pupils = Annotated[Int, PydanticField(ge=0, le=10000)]
+Percent = Annotated[Number, PydanticField(ge=0, le=100)]
 
-class School(TenantScoped, table=True):
-    __mapper_args__ = {"version_id_col": _VERSION}
+
+class SchoolBase(SQLModel):
+    """A school's register entry as people write it. The table and the create shape derive from
+    these fields and their rules; the update shape is the same fields made optional."""
+
+    name: Text200 = Field(max_length=200)
+    phase: Phase = Field(sa_type=AutoString(length=30))
+    establishment_type: Text120 | None = Field(default=None, max_length=120)
+    trust_name: ShortText | None = Field(default=None, max_length=200)
+    la_code: LACode | None = Field(default=None, max_length=3)
+    la_name: Text120 | None = Field(default=None, max_length=120)
+    status: SchoolStatus = Field(default=SchoolStatus.open, sa_type=AutoString(length=30))
+    pupils: Pupils | None = None
+    fsm_percent: Percent | None = None
+    headteacher_name: ShortText | None = Field(default=None, max_length=200)
+    headteacher_started_on: HeadStartDate | None = None
+    postcode: Postcode | None = Field(default=None, max_length=8)
+    engaged: Bool = True
+    not_engaged_reason: LongText | None = Field(default=None, max_length=500)
+    la_category: CategoryText | None = Field(default=None, max_length=40)
+    opened_on: OpeningDate | None = None
+    closed_on: ClosingDate | None = None
+
+
+class School(SchoolBase, TenantScoped, Versioned, table=True):
     __table_args__ = (
         UniqueConstraint("partnership_id", "urn"),
         Index("ix_school_sort_name", "partnership_id", SORT_EXPRESSIONS["name"](column("name")), "id"),
@@ -79,58 +104,22 @@ class School(TenantScoped, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     urn: str = Field(max_length=6)
-    name: str = Field(max_length=200)
-    phase: str = Field(max_length=30)
-    establishment_type: str | None = Field(default=None, max_length=120)
-    trust_name: str | None = Field(default=None, max_length=200)
-    la_code: str | None = Field(default=None, max_length=3)
-    la_name: str | None = Field(default=None, max_length=120)
-    status: str = Field(default=SchoolStatus.open.value, max_length=30)
-    pupils: int | None = None
-    fsm_percent: float | None = None
-    headteacher_name: str | None = Field(default=None, max_length=200)
-    headteacher_started_on: date | None = None
-    postcode: str | None = Field(default=None, max_length=8)
-    engaged: bool = True
-    not_engaged_reason: str | None = Field(default=None, max_length=500)
-    la_category: str | None = Field(default=None, max_length=40)
-    opened_on: date | None = None
-    closed_on: date | None = None
     # The most recent inspection (latest date, then latest recorded), kept here by the services that
     # write inspections, so that a page of schools and the Ofsted filter never scan the histories.
     latest_inspected_on: date | None = None
     latest_framework: str | None = Field(default=None, max_length=20)
     latest_headline: str | None = Field(default=None, max_length=30)
-    version: int | None = Field(default=None, sa_column=_VERSION)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class SchoolCreate(SQLModel):
+class SchoolCreate(SchoolBase):
     model_config = ConfigDict(extra="forbid")
 
     urn: URN
-    name: Text200
-    phase: Phase
-    establishment_type: Text120 | None = None
-    trust_name: ShortText | None = None
-    la_code: LACode | None = None
-    la_name: Text120 | None = None
-    status: SchoolStatus = SchoolStatus.open
-    pupils: Int | None = Field(default=None, ge=0, le=10000)
-    fsm_percent: Number | None = Field(default=None, ge=0, le=100)
-    headteacher_name: ShortText | None = None
-    headteacher_started_on: HeadStartDate | None = None
-    postcode: Postcode | None = None
-    engaged: Bool = True
-    not_engaged_reason: LongText | None = None
-    la_category: CategoryText | None = None
-    opened_on: OpeningDate | None = None
-    closed_on: ClosingDate | None = None
 
 
 class SchoolUpdate(SQLModel):
-    """A partial update: only the fields sent are changed. The URN never changes."""
+    """A partial update: only the fields sent are changed; the URN never changes. The fields are
+    SchoolBase's, each with its rules, made optional (tests/test_models.py keeps them in step)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -141,8 +130,8 @@ class SchoolUpdate(SQLModel):
     la_code: LACode | None = None
     la_name: Text120 | None = None
     status: SchoolStatus | None = None
-    pupils: Int | None = Field(default=None, ge=0, le=10000)
-    fsm_percent: Number | None = Field(default=None, ge=0, le=100)
+    pupils: Pupils | None = None
+    fsm_percent: Percent | None = None
     headteacher_name: ShortText | None = None
     headteacher_started_on: HeadStartDate | None = None
     postcode: Postcode | None = None

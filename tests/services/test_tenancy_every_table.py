@@ -82,6 +82,8 @@ def sample_value(column):  # noqa: ANN001, ANN201
         return date(2000, 1, 1) + timedelta(days=n % 9000)
     if isinstance(kind, sqltypes.JSON):
         return {}
+    if isinstance(kind, sqltypes.LargeBinary):
+        return f"bytes {n}".encode()
     raise TypeError(
         f"no sample value for {column.table.name}.{column.name} ({column.type!r}): teach "
         "sample_value in tests/services/test_tenancy_every_table.py this type"

@@ -2,7 +2,7 @@
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
 from fastapi import FastAPI, Request
@@ -35,9 +35,12 @@ _FRIENDLY = {
 }
 
 
-def _field_errors(exc: RequestValidationError) -> list[FieldError]:
-    errors = []
-    for err in exc.errors():
+def field_errors(errors: Sequence[Mapping]) -> list[FieldError]:
+    """Pydantic's errors (each `loc` starting with where the value came from: body, query, path,
+    form) as FieldErrors in the service's own words. Both faces use this: a value the API refuses
+    is refused in a form with the same message."""
+    found = []
+    for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
         location = loc[0] if loc else "body"
         parts = loc[1:] if location != "query" else [p for p in loc[1:] if not p.isdigit()]
@@ -46,8 +49,8 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
         named = _FIELD_IN_MESSAGE.match(err.get("msg", ""))
         if named and err.get("type") == "value_error":
             field, message = named.group(1), named.group(2)
-        errors.append(FieldError(field=field, message=message, location=location))
-    return errors
+        found.append(FieldError(field=field, message=message, location=location))
+    return found
 
 
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -112,7 +115,7 @@ def install(app: FastAPI, render_error_page) -> Callable[[Request, AppError], Re
         if any(err.get("type") == "json_invalid" for err in exc.errors()):
             return respond(request, BadRequest("the body is not valid JSON", errors=[
                 FieldError("body", "not valid JSON")]))
-        return respond(request, ValidationFailed(_field_errors(exc)))
+        return respond(request, ValidationFailed(field_errors(exc.errors())))
 
     @app.exception_handler(OperationalError)
     async def on_database_unavailable(request: Request, exc: OperationalError) -> Response:

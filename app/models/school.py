@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PydanticField
 from sqlalchemy import Index, UniqueConstraint, column, func, literal_column
+from sqlalchemy import false as sa_false
 from sqlmodel import AutoString, Field, SQLModel
 
 from app.models.base import TenantScoped, Versioned
@@ -109,6 +110,9 @@ class School(SchoolBase, TenantScoped, Versioned, table=True):
     latest_inspected_on: date | None = None
     latest_framework: str | None = Field(default=None, max_length=20)
     latest_headline: str | None = Field(default=None, max_length=30)
+    # Set once a GIAS import has written the school: GIAS then owns its register fields
+    # (gias_format.GIAS_FIELDS), and the browser's edit form leaves them alone.
+    from_gias: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class SchoolCreate(SchoolBase):

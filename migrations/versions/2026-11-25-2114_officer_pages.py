@@ -98,14 +98,18 @@ def upgrade() -> None:
         batch_op.alter_column('version', existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True), nullable=False)
 
-    with op.batch_alter_table('school', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+    # Plain ALTERs, not batch mode: SQLite would rebuild the table and lose the expression
+    # indexes, which it cannot reflect.
+    op.add_column('school', sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+    op.add_column('school', sa.Column('from_gias', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Which existing schools came from GIAS is not recorded anywhere: they start as the
+    # partnership's own (every field editable), and the next GIAS import claims those it lists.
 
 
 
 def downgrade() -> None:
-    # Not in batch mode: SQLite would rebuild the table and lose the expression indexes, which it
-    # cannot reflect. A plain DROP COLUMN (SQLite 3.35+) leaves them be.
+    # Plain DROP COLUMN (SQLite 3.35+), as in upgrade.
+    op.drop_column('school', 'from_gias')
     op.drop_column('school', 'updated_by')
 
     with op.batch_alter_table('partnership', schema=None) as batch_op:

@@ -95,6 +95,8 @@ class _Plan:
     # (URN, date inspected, the inspection on its framework's scale, checked once per outcome)
     inspections: list[tuple[str, date, InspectionWrite]] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    # Schools in the file, unchanged, that GIAS did not own before: it does from now on.
+    claimed: list[int] = field(default_factory=list)
 
 
 def import_file(session: Session, path: str | os.PathLike, *, by: Principal, la_code: str | None = None,
@@ -133,7 +135,7 @@ def import_file(session: Session, path: str | os.PathLike, *, by: Principal, la_
 # What the import reads of a school already in the register: GIAS's fields, the version it
 # checks on write, and the partnership's own fields (only to apply the register's rules).
 _EXISTING_COLUMNS = ("id", "urn", "version", *gias_format.GIAS_FIELDS, "engaged", "not_engaged_reason", "la_category",
-                     "latest_inspected_on")
+                     "latest_inspected_on", "from_gias")
 
 
 def _existing(session: Session) -> dict[str, dict]:
@@ -227,6 +229,8 @@ def _plan_row(plan: _Plan, line: int, raw: gias_format.RawRow, seen: dict[str, i
             plan.updates.append((school, changes))
         else:
             summary.unchanged += 1
+            if not school["from_gias"]:
+                plan.claimed.append(school["id"])
     if inspected_on is not None and (school is None or inspected_on not in inspected.get(school["id"], ())):
         data = _inspection(inspected_on, rating_name)
         if data is not None:

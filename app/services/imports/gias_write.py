@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 _SCHOOL = School.__table__
 _INSPECTION = Inspection.__table__
+# Who a GIAS import's changes are by, on the record's "last changed by".
+GIAS_IMPORT = "GIAS import"
 
 
 def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: Principal) -> None:
@@ -41,7 +43,7 @@ def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: P
     if plan.creates:
         partnership_owned = {"partnership_id": by.partnership_id, "engaged": True, "not_engaged_reason": None,
                              "la_category": None, "headteacher_started_on": None, "version": 1,
-                             "created_at": now, "updated_at": now}
+                             "created_at": now, "updated_at": now, "updated_by": GIAS_IMPORT, "from_gias": True}
         # A plain executemany, not INSERT ... RETURNING: psycopg re-parses each multi-row
         # RETURNING batch, which made a national import six times slower on PostgreSQL.
         try:
@@ -53,6 +55,11 @@ def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: P
             ids = {urn: school_id for urn, school_id in session.execute(select(School.urn, School.id))}
     if plan.updates:
         _update(session, plan.updates, by, now)
+    if plan.claimed:
+        # Only who owns the fields changes, not a value: no new version for anyone to trip over.
+        connection.execute(update(_SCHOOL).where(_SCHOOL.c.id == bindparam("b_id"),
+                                                 _SCHOOL.c.partnership_id == by.partnership_id)
+                           .values(from_gias=True), [{"b_id": school_id} for school_id in plan.claimed])
     if plan.inspections:
         outcomes = {}
         for data in {id(data): data for _, _, data in plan.inspections}.values():
@@ -107,7 +114,8 @@ def _update(session: Session, updates: list[tuple[dict, dict]], by: Principal, n
         .where(_SCHOOL.c.id == bindparam("b_id"), _SCHOOL.c.version == bindparam("b_version"),
                _SCHOOL.c.partnership_id == by.partnership_id)
         .values({key: bindparam(f"b_{key}") for key in gias_format.GIAS_FIELDS}
-                | {"version": bindparam("b_new_version"), "updated_at": now})
+                | {"version": bindparam("b_new_version"), "updated_at": now, "updated_by": GIAS_IMPORT,
+                   "from_gias": True})
     )
     params = [{f"b_{key}": changes.get(key, school[key]) for key in gias_format.GIAS_FIELDS}
               | {"b_id": school["id"], "b_version": school["version"], "b_new_version": school["version"] + 1}
@@ -124,3 +132,5 @@ def _update(session: Session, updates: list[tuple[dict, dict]], by: Principal, n
                 set_committed_value(loaded, key, value)
             set_committed_value(loaded, "version", school["version"] + 1)
             set_committed_value(loaded, "updated_at", now)
+            set_committed_value(loaded, "updated_by", GIAS_IMPORT)
+            set_committed_value(loaded, "from_gias", True)

@@ -8,11 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
-from app.models.base import utcnow
 from app.models.inspection import Headline
-from app.models.school import SORT_EXPRESSIONS, Phase, School, SchoolCreate, SchoolStatus, SchoolUpdate
+from app.models.school import SORT_EXPRESSIONS, Phase, School, SchoolBase, SchoolCreate, SchoolStatus, SchoolUpdate
 from app.services import concurrency, partnerships
 from app.services.concurrency import require_match
+from app.services.imports.gias_format import GIAS_FIELDS
 from app.services.paging import SortKey, apply_keyset, clamp_limit, decode_cursor, encode_cursor
 from app.services.principal import Principal, bind
 
@@ -171,6 +171,18 @@ def facets(session: Session, *, by: Principal) -> dict[str, list[str]]:
     return {"establishment_type": list(types)}
 
 
+# The register fields a GIAS import never writes: the partnership's own view of the school.
+PARTNERSHIP_FIELDS = tuple(name for name in SchoolBase.model_fields if name not in GIAS_FIELDS)
+
+
+def editable_fields(school: School) -> tuple[str, ...]:
+    """What people may change by hand: every register field, but once GIAS owns the school (an
+    import wrote it) only the partnership's own, or the next import would undo the edit."""
+    if school.from_gias:
+        return PARTNERSHIP_FIELDS
+    return tuple(SchoolBase.model_fields)
+
+
 def validate(school: School, scheme: list[str]) -> None:
     """The rules a school must satisfy, whichever face or import wrote it."""
     errors = []
@@ -192,6 +204,7 @@ def create(session: Session, data: SchoolCreate, *, by: Principal) -> School:
     school = School(**data.model_dump(mode="json"))
     school.headteacher_started_on = data.headteacher_started_on
     school.opened_on, school.closed_on = data.opened_on, data.closed_on
+    school.updated_by = by.label
     validate(school, scheme)
     if session.scalars(select(School.id).where(School.urn == data.urn)).first() is not None:
         raise Conflict(f"a school with URN {data.urn} is already in the register",
@@ -221,7 +234,7 @@ def update(session: Session, urn: str, data: SchoolUpdate, *, if_match: str | No
         setattr(school, key, value.value if hasattr(value, "value") else value)
     validate(school, scheme)
     if session.is_modified(school):
-        school.updated_at = utcnow()
+        school.touch(by.label)
         concurrency.flush(session, what="school")
     return school
 

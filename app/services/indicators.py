@@ -7,7 +7,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.errors import Conflict, FieldError, ValidationFailed
-from app.models.base import utcnow
 from app.models.indicator import Indicator, IndicatorCreate, IndicatorUpdate
 from app.models.school import School
 from app.services import concurrency, school_records
@@ -53,7 +52,8 @@ def record(session: Session, school: School, data: IndicatorCreate, *, by: Princ
     if exists is not None:
         raise _duplicate(data)
     indicator = Indicator(school_id=school.id, measure=data.measure, academic_year=data.academic_year,
-                          value=data.value, source=data.source, recorded_on=data.recorded_on or date.today())
+                          value=data.value, source=data.source, recorded_on=data.recorded_on or date.today(),
+                          updated_by=by.label)
     session.add(indicator)
     try:
         session.flush()
@@ -73,7 +73,7 @@ def update(session: Session, indicator: Indicator, data: IndicatorUpdate, *, if_
             raise ValidationFailed([FieldError(key, "cannot be empty")])
         setattr(indicator, key, value)
     if session.is_modified(indicator):
-        indicator.updated_at = utcnow()
+        indicator.touch(by.label)
         concurrency.flush(session, what="indicator")
     return indicator
 

@@ -119,7 +119,7 @@ def record(session: Session, school: School, data: InspectionWrite, *, by: Princ
     by.require_write()
     _hold_history(session, school)
     _refuse_same_day(session, school, data, None)
-    inspection = Inspection(school_id=school.id)
+    inspection = Inspection(school_id=school.id, updated_by=by.label)
     _apply(inspection, data)
     session.add(inspection)
     try:
@@ -140,7 +140,7 @@ def replace(session: Session, inspection: Inspection, data: InspectionWrite, *,
     _hold_history(session, school)
     _refuse_same_day(session, school, data, inspection.id)
     _apply(inspection, data)
-    inspection.updated_at = utcnow()
+    inspection.touch(by.label)
     try:
         concurrency.flush(session, what="inspection")
     except IntegrityError:

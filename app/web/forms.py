@@ -132,7 +132,7 @@ class Form:
     def refuse(self, exc: AppError) -> None:
         """Put a service's refusal beside the fields it names; the rest above the form."""
         for error in exc.errors:
-            name = error.field.split(".")[0]
+            name = error.field if error.field in self.values else error.field.split(".")[0]
             if name in self.values and name not in self.errors:
                 self.errors[name] = sentence(error.message)
             elif not self.problem:
@@ -190,10 +190,12 @@ def _coerce(kind: Any, raw: Any) -> Any:
     return raw
 
 
-def parse(model: type[Model], form: Form, names: typing.Iterable[str]) -> Model:
+def parse(model: type[Model], form: Form, names: typing.Iterable[str], *,
+          extra: Mapping[str, Any] | None = None) -> Model:
     """The form's fields `names` as `model` (the API's own model): a blank field is None, a
-    number or yes/no typed as text is read as one, and every rule of the model applies."""
-    data = {}
+    number or yes/no typed as text is read as one, and every rule of the model applies. `extra`
+    adds values the page gathered itself (a dict from several fields, say)."""
+    data: dict[str, Any] = dict(extra or {})
     for name in names:
         info = model.model_fields[name]
         data[name] = _coerce(_plain(info.annotation), form.values.get(name, ""))

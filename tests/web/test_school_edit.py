@@ -25,7 +25,8 @@ def form_of(client, urn: str) -> dict[str, str]:
     assert page.status_code == 200, page.text
     html = page.text
     values = {"csrf_token": csrf_from(html)}
-    values |= dict(re.findall(r'<input class="govuk-input[^"]*"[^>]*?name="([a-z_]+)" type="[a-z]+" value="([^"]*)"', html))
+    field = r'<input class="govuk-input[^"]*"[^>]*?name="([a-z_]+)" type="[a-z]+" value="([^"]*)"'
+    values |= dict(re.findall(field, html))
     values["version"] = re.search(r'name="version" value="(\d+)"', html).group(1)
     for name in ("phase", "status", "la_category"):
         block = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S)

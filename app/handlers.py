@@ -32,6 +32,13 @@ FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 _FRIENDLY = {
     "extra_forbidden": "unknown field; this API does not accept it",
     "missing": "required",
+    # Said the same way to an API caller and beside a form's field.
+    "int_type": "enter a whole number",
+    "int_parsing": "enter a whole number",
+    "int_from_float": "enter a whole number",
+    "float_type": "enter a number",
+    "float_parsing": "enter a number",
+    "finite_number": "enter a number, not infinity",
 }
 
 

@@ -72,7 +72,7 @@ def test_a_refusal_keeps_every_typed_value_and_says_why_beside_the_field(signed_
     html = response.text
     assert "<title>Error: " in html
     assert 'class="govuk-error-summary"' in html
-    assert re.search(r'id="pupils-error"[^>]*>.*?integer', html, re.S), "pupils' message beside pupils"
+    assert re.search(r'id="pupils-error"[^>]*>.*?Enter a whole number', html, re.S), "pupils' message beside pupils"
     # Typed values come back as typed, not as stored.
     assert 'value="four hundred"' in html
     assert 'value="A. N. Other"' in html
@@ -169,3 +169,12 @@ def test_the_form_needs_a_constant_number_of_statements(signed_in, school, count
     with count_statements() as counted:
         assert signed_in.get(f"/schools/{school.urn}/edit").status_code == 200
     assert len(counted.statements) <= 8, counted.statements
+
+
+def test_a_number_typed_as_words_gets_the_same_words_on_both_faces(signed_in, api, school):
+    etag = api.get(f"/api/v1/schools/{school.urn}").headers["ETag"]
+    problem = api.patch(f"/api/v1/schools/{school.urn}", json={"pupils": "lots"}, headers={"If-Match": etag}).json()
+    assert problem["errors"][0] == {"field": "pupils", "location": "body", "message": "enter a whole number"}
+    values = form_of(signed_in, school.urn) | {"pupils": "lots"}
+    html = signed_in.post(f"/schools/{school.urn}/edit", data=values).text
+    assert re.search(r'id="pupils-error"[^>]*>.*?Enter a whole number', html, re.S)

@@ -40,7 +40,7 @@ def test_an_officer_edits_a_school_and_sees_the_banner(page, live_server):
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator("#pupils-error")).to_contain_text("Enter a whole number")
     expect(page.get_by_label("Pupils on roll")).to_have_value("lots")
-    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
     screenshot(page, "20-school-edit-refused")
     violations = axe_violations(page)
     assert not violations, describe(violations)

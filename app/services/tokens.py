@@ -22,12 +22,16 @@ from app.services.principal import Principal, bind
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+SCOPE_CHOICES = [s.value for s in TokenScope]
+MAX_NAME = 100
+
+
 def parse_scopes(raw: str | list[str]) -> list[str]:
+    """Scopes as typed ("read,write", "read write") or ticked (a list): known ones, at least one."""
     items = raw.replace(",", " ").split() if isinstance(raw, str) else list(raw)
-    allowed = {s.value for s in TokenScope}
-    bad = [s for s in items if s not in allowed]
+    bad = [s for s in items if s not in SCOPE_CHOICES]
     if bad or not items:
-        raise ValidationFailed([FieldError("scopes", f"use one or more of: {', '.join(sorted(allowed))}")])
+        raise ValidationFailed([FieldError("scopes", f"choose one or more scopes: {', '.join(sorted(SCOPE_CHOICES))}")])
     return sorted(set(items))
 
 
@@ -44,10 +48,17 @@ def create(session: Session, *, name: str, scopes: str | list[str], by: Principa
     """Issue a token; the plain token is returned once and never stored."""
     bind(session, by)
     by.require_write()
-    if not name.strip() or len(name) > 100:
-        raise ValidationFailed([FieldError("name", "name the integration in 1-100 characters")])
+    errors = []
+    if not name.strip() or len(name.strip()) > MAX_NAME:
+        errors.append(FieldError("name", f"name the integration in 1-{MAX_NAME} characters"))
+    try:
+        chosen = parse_scopes(scopes)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
     plain, prefix, digest = new_api_token()
-    token = ApiToken(name=name.strip(), prefix=prefix, token_hash=digest, scopes=" ".join(parse_scopes(scopes)))
+    token = ApiToken(name=name.strip(), prefix=prefix, token_hash=digest, scopes=" ".join(chosen))
     session.add(token)
     _note(session, SecurityEventKind.token_created, token, by, client)
     session.flush()
@@ -55,19 +66,25 @@ def create(session: Session, *, name: str, scopes: str | list[str], by: Principa
 
 
 def list_all(session: Session, *, by: Principal) -> list[ApiToken]:
-    """The partnership's tokens, newest first."""
+    """The partnership's tokens, newest first (for those who manage them: officers)."""
     bind(session, by)
-    by.require_read()
+    by.require_write()
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
-def revoke(session: Session, prefix: str, *, by: Principal, client: str = COMMAND_LINE) -> ApiToken:
-    """Revoke a token by its visible prefix; it stops working at once."""
+def get(session: Session, prefix: str, *, by: Principal) -> ApiToken:
+    """One of the partnership's tokens by its visible prefix (for those who manage them)."""
     bind(session, by)
     by.require_write()
     token = session.scalars(select(ApiToken).where(ApiToken.prefix == prefix)).first()
     if token is None:
         raise NotFound(f"no token with prefix {prefix}")
+    return token
+
+
+def revoke(session: Session, prefix: str, *, by: Principal, client: str = COMMAND_LINE) -> ApiToken:
+    """Revoke a token by its visible prefix; it stops working at once."""
+    token = get(session, prefix, by=by)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         _note(session, SecurityEventKind.token_revoked, token, by, client)

@@ -28,6 +28,7 @@ class TenantViolation(RuntimeError):
 
 
 _GATE_HELD = "write_gate_held"
+_PENDING_TURN = "write_turn_pending"
 
 
 def build_engine(url: str, *, busy_timeout_ms: int = 5000, write_wait_seconds: float = 10.0,
@@ -129,8 +130,9 @@ def new_session(*, write: bool, engine: Engine | None = None, turn: Turn | None 
 
 
 def write_gate(engine: Engine) -> WriteGate | None:
-    """The queue of this engine's writers (SQLite), or None where writers need no queue."""
-    return getattr(engine, "write_gate", None)
+    """The queue of this engine's writers (SQLite), or None where writers need no queue. An engine
+    with execution options set (a writing session's) leads back to the engine it copies."""
+    return getattr(getattr(engine, "_proxied", engine), "write_gate", None)
 
 
 def set_tenant(session: Session, partnership_id: int) -> None:
@@ -162,6 +164,7 @@ def unit_of_work(session: Session) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        release_pending_turn(session)
 
 
 @contextmanager
@@ -170,11 +173,30 @@ def outside_transaction(session: Session) -> Iterator[None]:
 
     A SQLite write transaction holds the process's write turn from its first statement; hashing
     inside it would make every other writer wait ~100 ms. What the session read so far is ended
-    here (it must have changed nothing yet), and the next statement begins a new transaction."""
+    here (it must have changed nothing yet), and the next statement begins a new transaction.
+
+    That transaction needs the write turn again, and it is waited for here, before the session
+    checks out a connection: a transaction waits for its turn only once it holds a connection, so
+    a few requests waiting that way could hold every connection the turn's holder needs (found by
+    twenty people signing in at once). The turn is handed to the session's next transaction;
+    `release_pending_turn` lets it go if none comes."""
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("outside_transaction() would commit pending changes early")
     session.commit()
     yield
+    bind = session.get_bind()
+    gate = write_gate(bind) if isinstance(bind, Engine) else None
+    if gate is not None and bind.get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+        turn = gate.acquire()
+        session.info[_PENDING_TURN] = turn
+        session.bind = bind.execution_options(write_turn=turn)
+
+
+def release_pending_turn(session: Session) -> None:
+    """Let go of a turn outside_transaction waited for, if no transaction took it over."""
+    turn = session.info.pop(_PENDING_TURN, None)
+    if turn is not None:
+        turn.release()
 
 
 def session_scope(*, write: bool = True, engine: Engine | None = None):  # noqa: ANN201

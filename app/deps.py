@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.db import release_pending_turn
 from app.errors import ServiceUnavailable
 from app.write_gate import Turn
 
@@ -60,6 +61,7 @@ def _end(session: Session, *, commit: bool) -> None:
             session.rollback()
     finally:
         session.close()
+        release_pending_turn(session)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

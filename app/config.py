@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         return self.db_pool_size or (4 if self.is_sqlite else 10)
     # Request bodies larger than this are refused with 413 before they are read (uploads set their own).
     max_body_bytes: int = 1024 * 1024
+    # The GIAS upload's own limit: a national extract is about 60 MB.
+    gias_upload_max_bytes: int = 100 * 1024 * 1024
+    # An import job still "running" whose heartbeat is older than this, and that no thread of this
+    # process is running, was cut off by a restart: it is shown, and marked, as failed.
+    import_job_stale_seconds: float = 60.0
     # How often API tokens' last use is written (coalesced, outside requests); 0: only at shutdown.
     token_usage_flush_seconds: float = 10.0
 

@@ -16,6 +16,7 @@ from app.config import get_settings
 from app.db import get_engine, new_session, pool_capacity, write_gate
 from app.deps import SessionFactory, Slots
 from app.middleware import BodyLimit, LastResort, SecurityHeaders, content_security_policy
+from app.services.import_runner import JobRunner
 from app.services.tokens import UsageRecorder
 from app.web.router import render_error_page, web_router
 from app.web.security import CsrfCookie
@@ -36,6 +37,7 @@ def create_app(*, session_factory: SessionFactory | None = None, engine: Engine 
     # Tests lend the app their own session (one connection, no queue); a served app gets the
     # engine's write queue (SQLite) and connection slots for the engine's pool.
     app.state.write_gate = app.state.connection_slots = None
+    stale_after = settings.import_job_stale_seconds
     if session_factory is None:
         bound = engine or get_engine()
         session_factory = lambda write, turn=None: new_session(write=write, engine=bound, turn=turn)
@@ -43,13 +45,20 @@ def create_app(*, session_factory: SessionFactory | None = None, engine: Engine 
         # With a write queue, one connection is kept for the writer whose turn it is.
         spare = 1 if app.state.write_gate is not None else 0
         app.state.connection_slots = Slots(pool_capacity(bound) - spare, timeout=settings.sqlite_write_wait_seconds)
+        app.state.import_jobs = JobRunner.serving(bound, gate=app.state.write_gate, stale_after=stale_after)
+    else:
+        # Import jobs run at once, in the request's background task: a lent session is one
+        # connection, which a thread of the runner must not use beside the next request.
+        lent = session_factory
+        app.state.import_jobs = JobRunner(lambda write, turn=None: lent(write), inline=True, stale_after=stale_after)
     app.state.session_factory = session_factory
     app.state.token_usage = UsageRecorder(lambda: session_factory(True))
 
     respond = handlers.install(app, render_error_page)
     # Added innermost first: the headers go on every answer, the last-resort 500 included.
     app.add_middleware(CsrfCookie)
-    app.add_middleware(BodyLimit, default=settings.max_body_bytes, respond=respond)
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes, respond=respond,
+                       limits={"/imports/gias": settings.gias_upload_max_bytes})
     app.add_middleware(LastResort, respond=respond)
     app.add_middleware(SecurityHeaders, policy=content_security_policy(settings.htmx_script_url),
                        hsts=settings.environment != "development")
@@ -63,8 +72,11 @@ def create_app(*, session_factory: SessionFactory | None = None, engine: Engine 
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Write API tokens' last use every few seconds, and once more on the way out."""
+    """Write API tokens' last use every few seconds, and once more on the way out; run import jobs
+    (the running one is let finish on the way out)."""
     usage: UsageRecorder = app.state.token_usage
+    jobs: JobRunner = app.state.import_jobs
+    jobs.start()
     every = get_settings().token_usage_flush_seconds
 
     async def keep_flushing() -> None:
@@ -80,4 +92,5 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await run_in_threadpool(jobs.close)
         await run_in_threadpool(usage.flush)

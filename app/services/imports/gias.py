@@ -100,8 +100,11 @@ class _Plan:
 
 
 def import_file(session: Session, path: str | os.PathLike, *, by: Principal, la_code: str | None = None,
-                progress: Progress | None = None) -> ImportSummary:
-    """Upsert the schools of a GIAS extract into the caller's partnership (nothing if the file is bad)."""
+                progress: Progress | None = None, dry_run: bool = False) -> ImportSummary:
+    """Upsert the schools of a GIAS extract into the caller's partnership (nothing if the file is bad).
+
+    With ``dry_run`` the file is read, checked and planned exactly as for a real import, and the
+    summary says what the import would do, but nothing is written (the browser's check step)."""
     bind(session, by)
     by.require_write()
     if la_code is not None and not re.fullmatch(r"\d{3}", la_code):
@@ -126,7 +129,10 @@ def import_file(session: Session, path: str | os.PathLike, *, by: Principal, la_
     if plan.problems:
         raise GiasFileError(plan.problems)
 
-    _write(session, plan, existing, by)
+    if dry_run:
+        plan.summary.inspections_added = len(plan.inspections)  # what the write would add
+    else:
+        _write(session, plan, existing, by)
     if progress is not None:
         progress(total, total)
     return plan.summary

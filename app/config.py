@@ -50,6 +50,8 @@ class Settings(BaseSettings):
 
     sign_in_max_failures: int = 5
     sign_in_window_seconds: int = 15 * 60
+    # How long a one-time password link (made by an officer for someone they added) works.
+    password_link_hours: int = 72
 
     htmx_script_url: str = "https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js"
     htmx_integrity: str | None = Field(

@@ -30,8 +30,10 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    # An account whose password is not set yet (no "$argon2..." hash) takes as long as any other.
+    usable = password_hash is not None and password_hash.startswith("$")
     try:
-        return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        return _hasher().verify(password_hash if usable else _dummy_hash(), password) and usable
     except (VerificationError, InvalidHashError):
         return False
 

@@ -8,6 +8,8 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),  # still CSRF-checked
+    ("GET", "/password/{key}"),  # the one-time link is the credential
+    ("POST", "/password/{key}"),  # still CSRF-checked
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),

@@ -7,6 +7,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, UTCDateTime, utcnow
+from app.models.types import text
 
 
 class Role(StrEnum):
@@ -138,3 +139,19 @@ class PasswordLink(TenantScoped, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MemberCreate(SQLModel):
+    """A person to add to a partnership, as the people page's form sends it. Lengths are checked
+    here; what is missing or malformed is said by the service (app.services.people), as for the
+    command line."""
+
+    name: text(200) | None = None
+    email: text(254) | None = None
+    role: Role | None = None
+
+
+class RoleChange(SQLModel):
+    """A member's new role in the partnership."""
+
+    role: Role | None = None

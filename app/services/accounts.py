@@ -41,16 +41,27 @@ def operator(partnership: Partnership) -> Principal:
                      user_name="command line")
 
 
-def create_user(session: Session, *, email: str, name: str, password: str) -> User:
-    """Create an account; the password is stored only as an argon2 hash."""
-    email = normalise_email(email)
+def identity_errors(email: str, name: str) -> list[FieldError]:
+    """What is wrong with a new account's (normalised) email address and name."""
     errors = []
     if not EMAIL_RE.match(email):
         errors.append(FieldError("email", "enter a work email address, like name@school.org.uk"))
     if not name.strip():
         errors.append(FieldError("name", "enter the person's name"))
+    return errors
+
+
+def password_errors(password: str, *, field: str = "password") -> list[FieldError]:
+    """The one rule for a new password, wherever it is chosen (command line, link, own account)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        errors.append(FieldError("password", f"use at least {MIN_PASSWORD_LENGTH} characters"))
+        return [FieldError(field, f"use at least {MIN_PASSWORD_LENGTH} characters")]
+    return []
+
+
+def create_user(session: Session, *, email: str, name: str, password: str) -> User:
+    """Create an account; the password is stored only as an argon2 hash."""
+    email = normalise_email(email)
+    errors = identity_errors(email, name) + password_errors(password)
     if errors:
         raise ValidationFailed(errors)
     password_hash = hash_password(password)  # before the first query: a writer's turn is not spent hashing

@@ -4,13 +4,25 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.errors import AppError
-from app.web import auth, imports, school_edit, school_records, schools, settings_partnership, settings_tokens
+from app.web import (
+    account,
+    auth,
+    imports,
+    school_edit,
+    school_records,
+    schools,
+    settings_partnership,
+    settings_people,
+    settings_tokens,
+)
 from app.web.htmx import is_fragment, render
 from app.web.security import SignInRequired, sign_in_url, verify_csrf
 
 web_router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 web_router.include_router(auth.router)
 web_router.include_router(imports.router)
+web_router.include_router(account.router)
+web_router.include_router(settings_people.router)
 web_router.include_router(schools.router)
 web_router.include_router(settings_tokens.router)
 web_router.include_router(settings_partnership.router)

@@ -74,12 +74,15 @@ class JobRunner:
 
     @classmethod
     def serving(cls, engine: Engine, *, gate: WriteGate | None, stale_after: float) -> "JobRunner":
-        """The runner of a served app. On SQLite the jobs share the app's engine and its write queue.
-        On PostgreSQL they get a small engine of their own (two connections: the job's and the
-        heartbeat's), so that they never take a connection a request was promised (app.deps.Slots)."""
+        """The runner of a served app. Jobs never take a connection a request was promised
+        (app.deps.Slots). On SQLite they write through the app's engine, as the holder of the write
+        turn (whose connection is kept for it), and read through a one-connection engine of their
+        own (a check reads for seconds). On PostgreSQL they get a small engine of their own (two
+        connections: the job's and the heartbeat's)."""
         if engine.dialect.name == "sqlite":
-            return cls(lambda write, turn=None: new_session(write=write, engine=engine, turn=turn), gate=gate,
-                       stale_after=stale_after)
+            reads = build_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
+            return cls(lambda write, turn=None: new_session(write=write, engine=engine if write else reads, turn=turn),
+                       gate=gate, stale_after=stale_after, engine=reads)
         own = build_engine(engine.url.render_as_string(hide_password=False), pool_size=2)
         return cls(lambda write, turn=None: new_session(write=write, engine=own, turn=turn),
                    stale_after=stale_after, persist_progress=True, engine=own)

@@ -9,15 +9,21 @@ from app.models.account import (
     User,
     WebSession,
 )
+from app.models.audit import AuditEvent
 from app.models.base import TenantScoped
+from app.models.collaborative import Collaborative, CollaborativeSchool, Triad, TriadSchool
 from app.models.import_job import ImportJob, ImportUpload
 from app.models.indicator import Indicator
 from app.models.inspection import Inspection
 from app.models.partnership import Partnership
 from app.models.school import School
+from app.models.visit import TriadVisit, VisitAction
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
+    "Collaborative",
+    "CollaborativeSchool",
     "ImportJob",
     "ImportUpload",
     "Indicator",
@@ -29,6 +35,10 @@ __all__ = [
     "SecurityEvent",
     "SignInAttempt",
     "TenantScoped",
+    "Triad",
+    "TriadSchool",
+    "TriadVisit",
     "User",
+    "VisitAction",
     "WebSession",
 ]

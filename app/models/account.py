@@ -13,18 +13,25 @@ from app.models.types import text
 class Role(StrEnum):
     """A member's role. Officer: full control of the partnership. Viewer: read only.
 
-    Later roles (lead headteacher, headteacher, clinic chair) are scoped to a collaborative or
-    a school through Membership.scope_kind / scope_id.
+    Lead headteacher and headteacher are scoped to a collaborative or a school through
+    Membership.scope_kind / scope_id (SCOPED_ROLES says which); app.services.permissions says
+    what each may do.
     """
 
     officer = "officer"
     viewer = "viewer"
+    lead_headteacher = "lead_headteacher"  # scoped to a collaborative
+    headteacher = "headteacher"  # scoped to a school
 
 
 class ScopeKind(StrEnum):
     partnership = "partnership"
     collaborative = "collaborative"
     school = "school"
+
+
+# The scope each scoped role is granted over; the others are partnership-wide.
+SCOPED_ROLES = {"lead_headteacher": "collaborative", "headteacher": "school"}
 
 
 class TokenScope(StrEnum):

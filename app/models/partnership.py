@@ -6,6 +6,11 @@ from sqlmodel import Field, SQLModel
 from app.models.base import Versioned
 
 DEFAULT_CATEGORY_SCHEME = ["red", "amber", "green"]
+# What a visit may look at, and the network's grade scale (Peterborough assessed each school on a
+# three-point scale; 1 is best). Both are the partnership's to edit.
+DEFAULT_FOCUS_AREAS = ["achievement", "teaching", "behaviour", "leadership", "early years", "phonics", "reading",
+                       "SEND", "attendance", "governance"]
+DEFAULT_GRADE_LABELS = ["Strong", "Secure, with areas to develop", "Needs support"]
 
 
 class Partnership(Versioned, table=True):
@@ -19,6 +24,12 @@ class Partnership(Versioned, table=True):
         default_factory=lambda: list(DEFAULT_CATEGORY_SCHEME), sa_column=Column(JSON, nullable=False)
     )
     current_academic_year: str = Field(max_length=7)
+    focus_areas: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_FOCUS_AREAS), sa_column=Column(JSON, nullable=False)
+    )
+    grade_labels: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_GRADE_LABELS), sa_column=Column(JSON, nullable=False)
+    )
 
 
 class PartnershipPublic(SQLModel):

@@ -153,11 +153,17 @@ HEAD_START_DATE = DateRule("a headteacher's start date", date(1900, 1, 1), years
 OPENING_DATE = DateRule("a school's opening date", date(1800, 1, 1), years_ahead=5)
 CLOSING_DATE = DateRule("a school's closing date", date(1800, 1, 1), years_ahead=5)
 
+# Visits are planned a year ahead; peer review began in these partnerships in the 2000s.
+VISIT_DATE = DateRule("a visit date", date(2000, 1, 1), years_ahead=1)
+ACTION_DUE_DATE = DateRule("an action's due date", date(2000, 1, 1), years_ahead=5)
+
 InspectionDate = INSPECTION_DATE.type
 RecordedDate = RECORDED_DATE.type
 HeadStartDate = HEAD_START_DATE.type
 OpeningDate = OPENING_DATE.type
 ClosingDate = CLOSING_DATE.type
+VisitDate = VISIT_DATE.type
+ActionDueDate = ACTION_DUE_DATE.type
 
 
 # An academic year is two consecutive years, the first from 1900 to 2099: 2024/25, 1999/00. The

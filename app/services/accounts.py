@@ -11,6 +11,7 @@ from app.config import get_settings
 from app.db import all_tenants, outside_transaction
 from app.errors import Conflict, FieldError, NotFound, TooManyRequests, ValidationFailed
 from app.models.account import (
+    SCOPED_ROLES,
     Membership,
     Role,
     ScopeKind,
@@ -77,18 +78,27 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalars(select(User).where(User.email == normalise_email(email))).first()
 
 
-def grant(session: Session, user: User, partnership: Partnership, role: str) -> Membership:
-    """Give a user a partnership-wide role (idempotent)."""
+def grant(session: Session, user: User, partnership: Partnership, role: str, *,
+          scope_kind: str = ScopeKind.partnership.value, scope_id: int | None = None) -> Membership:
+    """Give a user a role (idempotent): partnership-wide, or a scoped role over its collaborative
+    (lead headteacher) or school (headteacher)."""
     if role not in {r.value for r in Role}:
         raise ValidationFailed([FieldError("role", f"use one of: {', '.join(r.value for r in Role)}")])
+    needed = SCOPED_ROLES.get(role, ScopeKind.partnership.value)
+    if scope_kind != needed or (scope_id is None) != (needed == ScopeKind.partnership.value):
+        message = (f"a {role.replace('_', ' ')} is granted over a {needed}" if needed != ScopeKind.partnership.value
+                   else f"a {role} is partnership-wide, with no collaborative or school")
+        raise ValidationFailed([FieldError("scope", message)])
     with all_tenants(session):
         existing = session.scalars(select(Membership).where(
             Membership.user_id == user.id, Membership.partnership_id == partnership.id,
-            Membership.role == role, Membership.scope_kind == ScopeKind.partnership.value,
+            Membership.role == role, Membership.scope_kind == scope_kind,
+            Membership.scope_id.is_(None) if scope_id is None else Membership.scope_id == scope_id,
         )).first()
         if existing:
             return existing
-        membership = Membership(user_id=user.id, partnership_id=partnership.id, role=role)
+        membership = Membership(user_id=user.id, partnership_id=partnership.id, role=role, scope_kind=scope_kind,
+                                scope_id=scope_id)
         session.add(membership)
         session.flush()
     return membership
@@ -107,15 +117,16 @@ def principal_for(session: Session, user: User, partnership_id: int) -> Principa
     """The user acting in one partnership, or None if they have no role there."""
     with all_tenants(session):
         rows = session.execute(
-            select(Membership.role, Partnership.slug, Partnership.name)
+            select(Membership.role, Membership.scope_kind, Membership.scope_id, Partnership.slug, Partnership.name)
             .join(Partnership, Partnership.id == Membership.partnership_id)
             .where(Membership.user_id == user.id, Membership.partnership_id == partnership_id)
         ).all()
     if not rows:
         return None
+    grants = frozenset((r.role, r.scope_kind, r.scope_id) for r in rows if r.scope_id is not None)
     return Principal(partnership_id=partnership_id, partnership_slug=rows[0].slug,
                      partnership_name=rows[0].name, roles=frozenset(r.role for r in rows),
-                     user_id=user.id, user_name=user.name)
+                     user_id=user.id, user_name=user.name, grants=grants)
 
 
 @dataclass

@@ -16,10 +16,20 @@ class Principal:
     user_id: int | None = None
     user_name: str | None = None
     token_id: int | None = None
+    token_prefix: str | None = None
+    # Scoped roles: (role, scope_kind, scope_id), e.g. ("lead_headteacher", "collaborative", 7).
+    grants: frozenset[tuple[str, str, int]] = frozenset()
+
+    def scoped(self, role: str) -> frozenset[int]:
+        """The ids this principal holds `role` over (collaboratives it leads, schools it heads)."""
+        return frozenset(scope_id for granted, _, scope_id in self.grants if granted == role)
 
     @property
     def label(self) -> str:
-        return self.user_name or f"token {self.token_id}"
+        """Who, in words, for "last changed by" and the audit trail."""
+        if self.user_name:
+            return self.user_name
+        return f"token {self.token_prefix}" if self.token_prefix else f"token {self.token_id}"
 
     @property
     def can_write(self) -> bool:

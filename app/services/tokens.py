@@ -110,7 +110,7 @@ def authenticate(session: Session, bearer: str) -> tuple[Principal, bool]:
     if token.revoked_at is not None:
         raise Unauthorized("this token has been revoked")
     principal = Principal(partnership_id=token.partnership_id, partnership_slug=slug, partnership_name=name,
-                          scopes=token.scope_set, token_id=token.id)
+                          scopes=token.scope_set, token_id=token.id, token_prefix=token.prefix)
     stale = token.last_used_at is None or token.last_used_at < utcnow() - LAST_USED_RESOLUTION
     return principal, stale
 

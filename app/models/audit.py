@@ -1,0 +1,36 @@
+"""The audit trail: who changed what, when, in every tenant-scoped table. Append-only."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field
+
+from app.models.base import TenantScoped, UTCDateTime, utcnow
+
+
+class AuditAction(StrEnum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+    status = "status"
+
+
+class AuditEvent(TenantScoped, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_record", "partnership_id", "table_name", "record_id", "id"),
+        Index("ix_audit_event_time", "partnership_id", "occurred_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    actor: str = Field(max_length=200)  # a person's name, "token sp_abc123" or "command line"
+    actor_user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    actor_token_id: int | None = Field(default=None, foreign_key="api_token.id", ondelete="SET NULL")
+    table_name: str = Field(max_length=60)
+    record_id: int
+    action: str = Field(max_length=10)
+    # {field: [before, after]}; secrets (hashes, keys) are never recorded.
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -105,14 +105,26 @@ def create_user(
     email: Annotated[str, typer.Option()],
     name: Annotated[str, typer.Option()],
     partnership: Annotated[str, typer.Option(help="partnership slug")],
-    role: Annotated[str, typer.Option(help="officer or viewer")],
+    role: Annotated[str, typer.Option(help="officer, viewer, lead_headteacher or headteacher")],
     password_file: Annotated[Path | None, typer.Option(help="read the password from this file")] = None,
+    collaborative: Annotated[int | None, typer.Option(help="the collaborative a lead_headteacher leads (id)")] = None,
+    school: Annotated[str | None, typer.Option(help="the school a headteacher heads (its URN)")] = None,
 ) -> None:
     """Create an account with a role in a partnership (or add the role to an existing account)."""
+    from app.models.account import SCOPED_ROLES
     from app.services import accounts
 
+    needs = SCOPED_ROLES.get(role)
+    given = {"collaborative": collaborative is not None, "school": school is not None}
+    if needs is not None and not given[needs]:
+        raise fail(f"a {role} needs --{needs}: the {needs} the role is over")
+    if any(given.values()) and (needs is None or sum(given.values()) > 1 or not given[needs]):
+        extra = next(k for k, v in given.items() if v and k != needs)
+        raise fail(f"--{extra} belongs to the {'lead_headteacher' if extra == 'collaborative' else 'headteacher'} "
+                   f"role, not {role}")
     with reported(), session_scope() as session:
         p = _partnership(session, partnership)
+        scope_id = _scope_id(session, p, collaborative=collaborative, school=school)
         user = accounts.find_user(session, email)
         if user is None:
             if password_file is not None:
@@ -127,8 +139,36 @@ def create_user(
             out.print(f"created {user.email}")
         else:
             out.print(f"{user.email} already has an account; adding the role")
-        accounts.grant(session, user, p, role)
-        out.print(f"{user.email} is {role} of {p.slug}")
+        if needs is None:
+            accounts.grant(session, user, p, role)
+            out.print(f"{user.email} is {role} of {p.slug}")
+        else:
+            accounts.grant(session, user, p, role, scope_kind=needs, scope_id=scope_id)
+            over = f"collaborative {collaborative}" if needs == "collaborative" else f"school {school}"
+            out.print(f"{user.email} is {role} of {over} in {p.slug}")
+
+
+def _scope_id(session, partnership, *, collaborative: int | None, school: str | None) -> int | None:  # noqa: ANN001
+    """The id of the collaborative or school named, in this partnership; exits 1 if it is not there."""
+    from sqlalchemy import select
+
+    from app.models.collaborative import Collaborative
+    from app.models.school import School
+
+    with all_tenants(session):
+        if collaborative is not None:
+            found = session.scalar(select(Collaborative.id).where(
+                Collaborative.id == collaborative, Collaborative.partnership_id == partnership.id))
+            if found is None:
+                raise fail(f"no collaborative {collaborative} in {partnership.slug}")
+            return found
+        if school is not None:
+            found = session.scalar(select(School.id).where(School.urn == school,
+                                                           School.partnership_id == partnership.id))
+            if found is None:
+                raise fail(f"no school with URN {school} in {partnership.slug}")
+            return found
+    return None
 
 
 @cli.command("create-token")

@@ -144,3 +144,47 @@ def test_a_gias_import_prints_its_warnings(cli, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "created 2" in result.stdout
     assert "OfstedRating (name) 'Insufficient evidence': 1 row (line 2); not a judgement" in result.stdout
+
+
+def test_scoped_roles_name_their_collaborative_or_school(cli, tmp_path, fresh_database_url):
+    from sqlalchemy import create_engine, text
+
+    assert cli("create-partnership", "--name", "Fenland", "--slug", "fenland").returncode == 0
+    engine = create_engine(fresh_database_url)
+    with engine.begin() as conn:
+        pid = conn.execute(text("SELECT id FROM partnership WHERE slug = 'fenland'")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO school (partnership_id, urn, name, phase, status, engaged, version, created_at, updated_at, "
+            "from_gias) VALUES (:p, '110001', 'Fen Primary', 'primary', 'open', true, 1, :now, :now, false)"),
+            {"p": pid, "now": "2026-11-25 10:00:00"})
+        conn.execute(text(
+            "INSERT INTO collaborative (partnership_id, name, phase, academic_year, version, created_at, updated_at) "
+            "VALUES (:p, 'Primary North', 'primary', '2026/27', 1, :now, :now)"),
+            {"p": pid, "now": "2026-11-25 10:00:00"})
+        collaborative = conn.execute(text("SELECT id FROM collaborative")).scalar_one()
+    password = tmp_path / "password"
+    password.write_text("a long enough password")
+    base = ("create-user", "--name", "Lee Lead", "--partnership", "fenland", "--password-file", str(password))
+
+    lead = cli(*base, "--email", "lead@fen.example", "--role", "lead_headteacher",
+               "--collaborative", str(collaborative))
+    assert lead.returncode == 0, lead.stderr
+    assert f"is lead_headteacher of collaborative {collaborative}" in lead.stdout
+    head = cli(*base, "--email", "head@fen.example", "--role", "headteacher", "--school", "110001")
+    assert head.returncode == 0, head.stderr
+    with engine.connect() as conn:
+        grants = set(conn.execute(text("SELECT role, scope_kind, scope_id FROM membership")).all())
+    engine.dispose()
+    assert ("lead_headteacher", "collaborative", collaborative) in grants
+    assert any(role == "headteacher" and kind == "school" for role, kind, _ in grants)
+
+    for args, message in [
+        (("--role", "headteacher"), "needs --school"),
+        (("--role", "lead_headteacher"), "needs --collaborative"),
+        (("--role", "officer", "--school", "110001"), "--school belongs to the headteacher"),
+        (("--role", "headteacher", "--school", "999999"), "no school with URN 999999"),
+        (("--role", "lead_headteacher", "--collaborative", "9999"), "no collaborative 9999"),
+    ]:
+        result = cli(*base, "--email", "x@fen.example", *args)
+        assert result.returncode == 1, (args, result.stdout)
+        assert message in _said(result), (args, result.stderr)

@@ -49,6 +49,8 @@ class User(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     last_signed_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The secret in the address of the person's calendar feed (/calendar/<secret>.ics), hashed.
+    calendar_key_hash: str | None = Field(default=None, max_length=64, unique=True)
 
 
 class Membership(TenantScoped, table=True):

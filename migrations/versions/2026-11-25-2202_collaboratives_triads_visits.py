@@ -178,6 +178,9 @@ def upgrade() -> None:
     with op.batch_alter_table('partnership', schema=None) as batch_op:
         batch_op.add_column(sa.Column('focus_areas', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('grade_labels', sa.JSON(), nullable=True))
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('calendar_key_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_app_user_calendar_key_hash'), ['calendar_key_hash'])
     partnership = sa.table('partnership', sa.column('focus_areas', sa.JSON()), sa.column('grade_labels', sa.JSON()))
     op.execute(partnership.update().values(focus_areas=DEFAULT_FOCUS_AREAS, grade_labels=DEFAULT_GRADE_LABELS))
     with op.batch_alter_table('partnership', schema=None) as batch_op:
@@ -187,6 +190,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_app_user_calendar_key_hash'), type_='unique')
+        batch_op.drop_column('calendar_key_hash')
     with op.batch_alter_table('partnership', schema=None) as batch_op:
         batch_op.drop_column('grade_labels')
         batch_op.drop_column('focus_areas')

@@ -94,3 +94,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def password_check(request: Request) -> AsyncIterator[None]:
+    """For routes that check or hash a password: wait on the event loop for one of a few places
+    (app.main.PASSWORD_CHECKS_AT_ONCE), before the request's write turn. Such a request lets its turn
+    go while argon2 runs and waits for it again in its worker thread (app.db.outside_transaction);
+    bounding how many do so keeps the thread pool free for the turn's holder, and argon2's memory
+    bounded, however many people sign in at once."""
+    slots: Slots | None = getattr(request.app.state, "password_checks", None)
+    if slots is None:
+        yield
+        return
+    semaphore = await slots.acquire()
+    try:
+        yield
+    finally:
+        semaphore.release()
+
+
+PasswordCheck = Depends(password_check, scope="function")

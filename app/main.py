@@ -30,6 +30,11 @@ Changes to an existing record need `If-Match` with the ETag you read: 428 withou
 """
 
 
+# Few enough that the requests waiting for a write turn in a worker thread after checking a
+# password (app.db.outside_transaction) can never fill the thread pool (40); as many as the cores.
+PASSWORD_CHECKS_AT_ONCE = 4
+
+
 def create_app(*, session_factory: SessionFactory | None = None, engine: Engine | None = None) -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="School partnerships", version="0.1.0", description=DESCRIPTION,
@@ -37,6 +42,8 @@ def create_app(*, session_factory: SessionFactory | None = None, engine: Engine 
     # Tests lend the app their own session (one connection, no queue); a served app gets the
     # engine's write queue (SQLite) and connection slots for the engine's pool.
     app.state.write_gate = app.state.connection_slots = None
+    # Checking or hashing a password (argon2: slow and memory-hungry on purpose) a few at a time.
+    app.state.password_checks = Slots(PASSWORD_CHECKS_AT_ONCE, timeout=settings.sqlite_write_wait_seconds)
     stale_after = settings.import_job_stale_seconds
     if session_factory is None:
         bound = engine or get_engine()

@@ -56,6 +56,8 @@ def password_errors(password: str, *, field: str = "password") -> list[FieldErro
     """The one rule for a new password, wherever it is chosen (command line, link, own account)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return [FieldError(field, f"use at least {MIN_PASSWORD_LENGTH} characters")]
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
+        return [FieldError(field, f"use at least {MIN_PASSWORD_LENGTH} characters that are not spaces")]
     return []
 
 

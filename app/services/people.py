@@ -140,9 +140,8 @@ def _beyond_reach(session: Session, user_id: int, by: Principal) -> bool:
 
 
 def _drop_links(session: Session, user_id: int) -> None:
-    """Every unused link of the person, in whichever partnership it was made."""
-    with all_tenants(session):
-        session.execute(delete(PasswordLink).where(PasswordLink.user_id == user_id, PasswordLink.used_at.is_(None)))
+    """The person's unused links made in this partnership (another partnership's are not ours to end)."""
+    session.execute(delete(PasswordLink).where(PasswordLink.user_id == user_id, PasswordLink.used_at.is_(None)))
 
 
 def _new_link(session: Session, user: User, by: Principal, client: str) -> str:
@@ -241,12 +240,17 @@ def make_link(session: Session, *, user_id: int, by: Principal, client: str) -> 
 
 
 def end_sessions(session: Session, *, user_id: int, by: Principal, client: str) -> int:
-    """Sign a member out of every browser, in every partnership; returns how many sessions ended."""
+    """Sign a member out of every browser; returns how many sessions ended. Everywhere when every
+    partnership they belong to is the caller's to run; otherwise in this partnership only."""
     _officer_only(session, by)
     user, _ = _member_user(session, user_id)
     if user.id == by.user_id:
         raise BadRequest("to end your other sessions, change your password; to end this one, sign out")
-    ended = session.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+    # Someone who also belongs to a partnership the caller does not run is signed out of this one only.
+    sessions = delete(WebSession).where(WebSession.user_id == user.id)
+    if _beyond_reach(session, user.id, by):
+        sessions = sessions.where(WebSession.partnership_id == by.partnership_id)
+    ended = session.execute(sessions).rowcount
     accounts.record_event(session, SecurityEventKind.sessions_ended, client=client, user_id=by.user_id,
                           email=user.email, partnership_id=by.partnership_id)
     session.flush()
@@ -269,7 +273,18 @@ def _live_link(session: Session, key: str) -> tuple[PasswordLink, User]:
     link, user = row
     if link.used_at is not None or link.expires_at <= utcnow():
         raise LinkGone(LINK_GONE)
+    maker = _link_maker(session, link)
+    if maker is None or _beyond_reach(session, user.id, maker):
+        # Since the link was made, the person joined a partnership its maker does not run: the
+        # link must not let one partnership's officer take over another's member.
+        raise LinkGone(LINK_GONE)
     return link, user
+
+
+def _link_maker(session: Session, link: PasswordLink) -> Principal | None:
+    """The officer who made the link, acting in its partnership (None if they are gone)."""
+    maker = session.get(User, link.created_by_user_id) if link.created_by_user_id is not None else None
+    return accounts.principal_for(session, maker, link.partnership_id) if maker is not None else None
 
 
 def link_holder(session: Session, *, key: str) -> User:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.config import get_settings
-from app.deps import SessionDep
+from app.deps import PasswordCheck, SessionDep
 from app.errors import AppError, NotFound, ValidationFailed
 from app.services import accounts, people
 from app.web.auth import _client_ip
@@ -37,7 +37,8 @@ def password_form(request: Request, session: SessionDep, by: WebPrincipal) -> Re
     return render(request, "account/password.html", context)
 
 
-@router.post("/account/password", summary="Change your own password; your other sessions end")
+@router.post("/account/password", summary="Change your own password; your other sessions end",
+             dependencies=[PasswordCheck])
 def change_password(request: Request, session: SessionDep, by: WebPrincipal, data: FormData) -> Response:
     """303 back with a banner; this browser stays signed in. 422 with the messages when refused."""
     form = Form.typed(data, CHANGE_FIELDS)
@@ -71,7 +72,8 @@ def set_password_form(key: str, request: Request, session: SessionDep) -> Respon
     return render(request, "account/set_password.html", context)
 
 
-@router.post("/password/{key}", summary="Public: set your password with a one-time link")
+@router.post("/password/{key}", summary="Public: set your password with a one-time link",
+             dependencies=[PasswordCheck])
 def set_password(key: str, request: Request, session: SessionDep, data: FormData) -> Response:
     """PUBLIC (CSRF-checked): 303 to sign in with a banner; the link then no longer works."""
     form = Form.typed(data, SET_FIELDS)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.config import get_settings
-from app.deps import SessionDep
+from app.deps import PasswordCheck, SessionDep
 from app.errors import TooManyRequests
 from app.services import accounts
 from app.web.htmx import render
@@ -25,7 +25,8 @@ def sign_in_form(request: Request, next: str | None = None) -> Response:  # noqa
     return render(request, "auth/sign_in.html", {"next": safe_next(next), "email": "", "errors": {}})
 
 
-@router.post("/sign-in", include_in_schema=False, summary="Public: check the password, start a session")
+@router.post("/sign-in", include_in_schema=False, summary="Public: check the password, start a session",
+             dependencies=[PasswordCheck])
 def sign_in(request: Request, session: SessionDep, email: Annotated[str, Form()] = "",
             password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/schools") -> Response:  # noqa: A002
     """PUBLIC (CSRF-checked)."""

@@ -17,6 +17,8 @@ from tests.conftest import alembic_config
 from tests.forms import form_values
 
 PEOPLE = 20
+# More than the server's worker threads (40): sign-ins must still not wait on each other in them.
+SIGN_INS = 60
 
 
 async def _person(base: str, email: str, password: str, urn: str, n: int, ready: asyncio.Barrier) -> list[int]:
@@ -43,6 +45,37 @@ async def _person(base: str, email: str, password: str, urn: str, n: int, ready:
 async def _everyone(base: str, email: str, password: str, urn: str) -> list[list[int]]:
     ready = asyncio.Barrier(PEOPLE)
     return await asyncio.gather(*(_person(base, email, password, urn, n, ready) for n in range(PEOPLE)))
+
+
+def _served_demo(fresh_database_url: str, tmp_path) -> tuple:
+    command.upgrade(alembic_config(fresh_database_url), "head")
+    # Development: cookies without the Secure flag, as this client speaks plain HTTP to loopback.
+    env = {**os.environ, "DATABASE_URL": fresh_database_url, "ENVIRONMENT": "development"}
+    demo = subprocess.run([sys.executable, "-m", "app", "demo-data"], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    email, password = re.search(r"officer: (\S+)\s+password: (\S+)", demo.stdout).groups()
+    return project_server(fresh_database_url, env=env, log=tmp_path / "server.log"), email, password
+
+
+async def _sign_in_at_once(base: str, email: str, password: str) -> list[int]:
+    async def one() -> int:
+        async with httpx.AsyncClient(base_url=base, timeout=60, headers={"Accept": "text/html"}) as client:
+            page = await client.get("/sign-in")
+            answer = await client.post("/sign-in", data=form_values(page.text, "/sign-in")
+                                       | {"email": email, "password": password})
+            return answer.status_code
+    return await asyncio.gather(*(one() for _ in range(SIGN_INS)))
+
+
+def test_more_people_signing_in_at_once_than_the_server_has_threads(fresh_database_url, tmp_path):
+    server, email, password = _served_demo(fresh_database_url, tmp_path)
+    try:
+        server.wait_ready()
+        statuses = asyncio.run(_sign_in_at_once(server.url, email, password))
+    finally:
+        server.stop()
+    assert statuses == [303] * SIGN_INS, (sorted(set(statuses)), server.tail())
 
 
 def test_simultaneous_saves_of_one_school_are_applied_or_shown_never_lost(fresh_database_url, tmp_path):

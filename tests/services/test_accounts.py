@@ -132,3 +132,9 @@ def test_tokens_created_and_revoked_are_recorded(session, world):
     operator = accounts.operator(world.ours)
     tokens.create(session, name="From the shell", scopes="read", by=operator)
     assert _events(session)[-1][:2] == ("token_created", "command line")
+
+
+def test_a_password_of_spaces_is_not_a_password():
+    assert accounts.password_errors(" " * 12)[0].message.endswith("that are not spaces")
+    assert accounts.password_errors("\t\n" * 6)
+    assert accounts.password_errors("  a long enough one  ") == []

@@ -133,8 +133,11 @@ class TestAddingAPerson:
         theirs = accounts.principal_for(their_session, world.outsider, world.theirs.id)
         _, key = people.make_link(their_session, user_id=world.outsider.id, by=theirs, client=CLIENT)
         people.add_member(session, name="Out", email=world.outsider.email, role="viewer", by=by, client=CLIENT)
-        with pytest.raises(NotFound):
+        # Their link stays theirs, but now reaches beyond their partnership: it no longer works.
+        with pytest.raises(people.LinkGone):
             people.link_holder(session, key=key)
+        with pytest.raises(people.LinkGone):
+            people.set_password(session, key=key, password=NEW_PASSWORD, again=NEW_PASSWORD, client=CLIENT)
 
     def test_someone_waiting_for_another_partnerships_link_cannot_be_added(self, session, their_session, world,
                                                                             by):
@@ -225,14 +228,23 @@ class TestRemoving:
 
 
 class TestEndingSessions:
-    def test_ends_every_session_of_the_person_in_every_partnership(self, session, world, by):
+    def test_ends_every_session_of_the_person_in_every_partnership_the_caller_runs(self, session, world, by):
         with all_tenants(session):
             accounts.grant(session, world.viewer, world.theirs, "viewer")
+            accounts.grant(session, world.officer, world.theirs, "officer")
         keys = [accounts.start_session(session, world.viewer, p.id) for p in (world.ours, world.theirs)]
         mine = accounts.start_session(session, world.officer, world.ours.id)
         assert people.end_sessions(session, user_id=world.viewer.id, by=by, client=CLIENT) == 2
         assert all(accounts.resolve_session(session, key) is None for key in keys)
         assert accounts.resolve_session(session, mine) is not None
+
+    def test_another_partnership_s_sessions_of_a_shared_member_are_not_ours_to_end(self, session, world, by):
+        with all_tenants(session):
+            accounts.grant(session, world.viewer, world.theirs, "viewer")
+        here, there = (accounts.start_session(session, world.viewer, p.id) for p in (world.ours, world.theirs))
+        assert people.end_sessions(session, user_id=world.viewer.id, by=by, client=CLIENT) == 1
+        assert accounts.resolve_session(session, here) is None
+        assert accounts.resolve_session(session, there) is not None
         assert _events(session, "sessions_ended") == [
             ("sessions_ended", CLIENT, world.viewer.email, world.officer.id, world.ours.id)]
 

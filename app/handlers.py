@@ -23,6 +23,7 @@ from app.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from app.models.types import PATTERN_MESSAGES
 
 _FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
 
@@ -53,6 +54,8 @@ def field_errors(errors: Sequence[Mapping]) -> list[FieldError]:
         parts = loc[1:] if location != "query" else [p for p in loc[1:] if not p.isdigit()]
         field = ".".join(parts) or location
         message = _FRIENDLY.get(err.get("type", ""), err.get("msg", "invalid"))
+        if err.get("type") == "string_pattern_mismatch":
+            message = PATTERN_MESSAGES.get((err.get("ctx") or {}).get("pattern", ""), message)
         named = _FIELD_IN_MESSAGE.match(err.get("msg", ""))
         if named and err.get("type") == "value_error":
             field, message = named.group(1), named.group(2)

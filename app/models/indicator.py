@@ -8,9 +8,10 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, Versioned
-from app.models.types import AcademicYear, Number, RecordedDate, text
+from app.models.types import AcademicYear, Number, RecordedDate, described, text
 
-Measure = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
+Measure = Annotated[str, StringConstraints(pattern=described(
+    r"^[a-z][a-z0-9_]{1,59}$", "2 to 60 lower-case letters, digits and underscores, starting with a letter"))]
 Source = text(100, blank=False)
 
 # Measures the red-flag rules will read. Others are accepted and kept.

@@ -19,7 +19,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, Versioned
-from app.models.types import InspectionDate, Int, text
+from app.models.types import InspectionDate, Int, described, text
 
 UNGRADED_FROM = date(2024, 9, 1)
 REPORT_CARDS_FROM = date(2025, 11, 10)
@@ -104,7 +104,9 @@ class Headline(StrEnum):
 # A link to the published report: http(s) only, never a javascript: or data: URL. Never NUL either
 # (PostgreSQL text cannot hold it); U+0085 and U+FEFF are named because `\s` covers one of them in
 # the schema's regex dialect (ECMA-262) and the other in pydantic's (Rust).
-ReportUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s\u0000\u0085\ufeff]+$")]
+ReportUrl = Annotated[str, StringConstraints(max_length=500, pattern=described(
+    r"^https?://[^\s\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]+$",
+    "a web address starting https:// (or http://), with no spaces"))]
 SourceText = text(100)
 
 class Inspection(TenantScoped, Versioned, table=True):

@@ -12,7 +12,7 @@ from sqlmodel import AutoString, Field, SQLModel
 
 from app.models.base import TenantScoped, Versioned
 from app.models.inspection import InspectionSummary
-from app.models.types import Bool, ClosingDate, HeadStartDate, Int, Number, OpeningDate, text
+from app.models.types import Bool, ClosingDate, HeadStartDate, Int, Number, OpeningDate, described, text
 
 
 class Phase(StrEnum):
@@ -35,7 +35,7 @@ class SchoolStatus(StrEnum):
     proposed_to_close = "proposed_to_close"
 
 
-URN = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+URN = Annotated[str, StringConstraints(pattern=described(r"^[0-9]{6}$", "a URN is six digits"))]
 # Each at most its column's length as sent; stored without surrounding whitespace (app.models.types).
 Text200 = text(200, blank=False)
 ShortText = text(200)
@@ -45,10 +45,11 @@ CategoryText = text(40)
 # A UK postcode, with spaces around it allowed; stored in capitals. The pattern bounds the length.
 Postcode = Annotated[
     str,
-    StringConstraints(pattern=r"^ *[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2} *$"),
+    StringConstraints(pattern=described(r"^ *[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2} *$",
+                                        "enter a UK postcode, like PE1 1AA")),
     AfterValidator(lambda value: value.strip(" ").upper()),
 ]
-LACode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
+LACode = Annotated[str, StringConstraints(pattern=described(r"^[0-9]{3}$", "an LA code is three digits, like 874"))]
 
 
 # The keys the register is sorted by. The list query uses these very expressions, so that each

@@ -31,6 +31,30 @@ MAX_ID = 2**31 - 1
 # callers validate against, but Unicode in pydantic, which would take "١٢٣٤٥٦" as a URN.
 # Text never holds NUL: PostgreSQL text cannot store it.
 NO_NUL = r"^[^\u0000]*$"
+# What people write (names, notes, findings) holds no control characters either, nor the marks
+# that reverse the direction of the text after them (an email shown backwards on the people page).
+# Tab and line breaks are allowed. Every range is spelled out: both regex dialects read them alike.
+_CONTROL = "\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
+PLAIN_TEXT = f"^[^{_CONTROL}]*$"
+_CONTROL_CHARACTER = re.compile(f"[{_CONTROL}]")
+
+# Plain words for a value that does not match a pattern, by pattern: both faces say these
+# (app.handlers.field_errors) instead of repeating the pattern to the reader.
+PATTERN_MESSAGES: dict[str, str] = {
+    NO_NUL: "must not contain NUL characters",
+    PLAIN_TEXT: "must not contain control characters or marks that reverse the text's direction",
+}
+
+
+def described(pattern: str, message: str) -> str:
+    """A pattern, with the words to say when a value does not match it."""
+    PATTERN_MESSAGES[pattern] = message
+    return pattern
+
+
+def plain_text_problem(value: str) -> str | None:
+    """The rule in words when `value` holds a control character, else None (for hand-written checks)."""
+    return PATTERN_MESSAGES[PLAIN_TEXT] if _CONTROL_CHARACTER.search(value) else None
 
 
 def _strip(value: str) -> str:
@@ -50,7 +74,7 @@ def text(max_length: int, *, blank: bool = True) -> Any:
     whitespace. With `blank=False` it must have a character other than whitespace."""
     return Annotated[
         str,
-        StringConstraints(max_length=max_length, min_length=0 if blank else 1, pattern=NO_NUL),
+        StringConstraints(max_length=max_length, min_length=0 if blank else 1, pattern=PLAIN_TEXT),
         AfterValidator(_strip if blank else _strip_not_blank),
     ]
 

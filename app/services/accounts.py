@@ -23,7 +23,7 @@ from app.models.account import (
 )
 from app.models.base import utcnow
 from app.models.partnership import Partnership
-from app.models.types import MAX_ID
+from app.models.types import MAX_ID, plain_text_problem
 from app.security import hash_password, new_session_key, password_needs_rehash, sha256_hex, verify_password
 from app.services.principal import Principal
 
@@ -45,10 +45,12 @@ def operator(partnership: Partnership) -> Principal:
 def identity_errors(email: str, name: str) -> list[FieldError]:
     """What is wrong with a new account's (normalised) email address and name."""
     errors = []
-    if not EMAIL_RE.match(email):
+    if not EMAIL_RE.match(email) or plain_text_problem(email):
         errors.append(FieldError("email", "enter a work email address, like name@school.org.uk"))
     if not name.strip():
         errors.append(FieldError("name", "enter the person's name"))
+    elif plain_text_problem(name):
+        errors.append(FieldError("name", plain_text_problem(name)))
     return errors
 
 

@@ -12,6 +12,7 @@ from app.errors import Conflict, FieldError, NotFound, PreconditionFailed, Preco
 from app.models.base import utcnow
 from app.models.partnership import DEFAULT_CATEGORY_SCHEME, Partnership
 from app.models.school import School
+from app.models.types import plain_text_problem
 from app.services import concurrency
 from app.services.principal import Principal, bind
 
@@ -80,6 +81,9 @@ def scheme_errors(scheme: list[str]) -> list[FieldError]:
     if blank:
         which = f"category {blank[0]} is" if len(blank) == 1 else f"categories {', '.join(blank)} are"
         problems.append(f"{which} blank: name every category, or remove the empty line")
+    odd = [c for c in scheme if plain_text_problem(c)]
+    if odd:
+        problems.append(f"category {scheme.index(odd[0]) + 1} {plain_text_problem(odd[0])}")
     long = [c for c in scheme if len(c) > MAX_CATEGORY_LENGTH]
     if long:
         problems.append(f"'{long[0][:20]}…' is longer than {MAX_CATEGORY_LENGTH} characters")
@@ -167,6 +171,8 @@ def update_settings(session: Session, *, name: str, category_scheme: list[str],
     errors = []
     if not name or len(name) > MAX_NAME:
         errors.append(FieldError("name", f"give the partnership a name of 1-{MAX_NAME} characters"))
+    elif plain_text_problem(name):
+        errors.append(FieldError("name", plain_text_problem(name)))
     wrong_scheme = scheme_errors(scheme)
     errors.extend(wrong_scheme)
     moves: dict[str, str] = {}

@@ -14,6 +14,7 @@ from app.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from app.models.account import ApiToken, SecurityEventKind, TokenScope
 from app.models.base import utcnow
 from app.models.partnership import Partnership
+from app.models.types import plain_text_problem
 from app.security import TOKEN_PREFIX, new_api_token, sha256_hex
 from app.services import accounts
 from app.services.principal import Principal, bind
@@ -51,6 +52,8 @@ def create(session: Session, *, name: str, scopes: str | list[str], by: Principa
     errors = []
     if not name.strip() or len(name.strip()) > MAX_NAME:
         errors.append(FieldError("name", f"name the integration in 1-{MAX_NAME} characters"))
+    elif plain_text_problem(name):
+        errors.append(FieldError("name", plain_text_problem(name)))
     try:
         chosen = parse_scopes(scopes)
     except ValidationFailed as exc:

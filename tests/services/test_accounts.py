@@ -138,3 +138,8 @@ def test_a_password_of_spaces_is_not_a_password():
     assert accounts.password_errors(" " * 12)[0].message.endswith("that are not spaces")
     assert accounts.password_errors("\t\n" * 6)
     assert accounts.password_errors("  a long enough one  ") == []
+
+
+def test_names_and_emails_with_control_characters_are_refused():
+    assert [e.field for e in accounts.identity_errors("a@b.example", "Evil \u202e")] == ["name"]
+    assert [e.field for e in accounts.identity_errors("\u202ea@b.example", "Ann")] == ["email"]

@@ -178,3 +178,14 @@ def test_a_number_typed_as_words_gets_the_same_words_on_both_faces(signed_in, ap
     values = form_of(signed_in, school.urn) | {"pupils": "lots"}
     html = signed_in.post(f"/schools/{school.urn}/edit", data=values).text
     assert re.search(r'id="pupils-error"[^>]*>.*?Enter a whole number', html, re.S)
+
+
+@pytest.mark.parametrize("name", ["Evil \u202eloohcS", "A\x1b[31mB", "Bell\x07"])
+def test_control_characters_and_direction_overrides_are_refused_on_both_faces(signed_in, api, school, name):
+    etag = api.get(f"/api/v1/schools/{school.urn}").headers["ETag"]
+    problem = api.patch(f"/api/v1/schools/{school.urn}", json={"name": name}, headers={"If-Match": etag}).json()
+    assert problem["errors"][0]["field"] == "name"
+    assert problem["errors"][0]["message"].startswith("must not contain control characters")
+    values = form_of(signed_in, school.urn) | {"name": name}
+    html = signed_in.post(f"/schools/{school.urn}/edit", data=values).text
+    assert re.search(r'id="name-error"[^>]*>.*?Must not contain control characters', html, re.S)

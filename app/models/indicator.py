@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PydanticField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -13,6 +14,8 @@ from app.models.types import AcademicYear, Number, RecordedDate, described, text
 Measure = Annotated[str, StringConstraints(pattern=described(
     r"^[a-z][a-z0-9_]{1,59}$", "2 to 60 lower-case letters, digits and underscores, starting with a letter"))]
 Source = text(100, blank=False)
+# A figure a school could have: a budget runs to millions of pounds; nothing to a trillion.
+Figure = Annotated[Number, PydanticField(ge=-1e12, le=1e12)]
 
 # Measures the red-flag rules will read. Others are accepted and kept.
 KNOWN_MEASURES = (
@@ -44,7 +47,7 @@ class IndicatorCreate(SQLModel):
 
     measure: Measure
     academic_year: AcademicYear
-    value: Number
+    value: Figure
     source: Source
     recorded_on: RecordedDate | None = Field(default=None, description="Defaults to today.")
 
@@ -52,7 +55,7 @@ class IndicatorCreate(SQLModel):
 class IndicatorUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    value: Number | None = None
+    value: Figure | None = None
     recorded_on: RecordedDate | None = None
 
 

@@ -13,6 +13,7 @@ inside `attempt`. Then:
   "save mine over theirs" is a deliberate second save.
 """
 
+import re
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -26,12 +27,14 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
-from app.errors import AppError, BadRequest, Conflict, PreconditionFailed, ValidationFailed
+from app.errors import AppError, BadRequest, Conflict, PreconditionFailed, PreconditionRequired, ValidationFailed
 from app.handlers import field_errors
 
 Model = TypeVar("Model", bound=BaseModel)
 
 VERSION_FIELD = "version"
+_WHOLE = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|-?\.[0-9]+")
 
 
 async def read_form(request: Request) -> dict[str, str | list[str]]:
@@ -122,7 +125,12 @@ class Form:
     @property
     def version(self) -> int | None:
         raw = self.values.get(VERSION_FIELD, "")
-        return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else None
+        return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+    @property
+    def if_match(self) -> str | None:
+        """The version the form was read at, as the services' If-Match (None when the form lost it)."""
+        return f'"{self.version}"' if self.version is not None else None
 
     @property
     def status_code(self) -> int:
@@ -181,12 +189,10 @@ def _coerce(kind: Any, raw: Any) -> Any:
     if kind is bool:
         return {"true": True, "yes": True, "on": True, "false": False, "no": False}.get(text.lower(), raw)
     if kind is int:
-        return int(text) if text.isascii() and text.lstrip("-").isdigit() and len(text) < 10 else raw
+        return int(text) if _WHOLE.fullmatch(text) and len(text) < 10 else raw
     if kind is float:
-        try:
-            return float(text)
-        except ValueError:
-            return raw
+        # As people write numbers: Python's float() would also take "1_000", "١٢٣" and "1e308".
+        return float(text.replace(",", "")) if _DECIMAL.fullmatch(text) else raw
     return raw
 
 
@@ -217,6 +223,9 @@ def attempt(session: Session, form: Form) -> Iterator[None]:
             yield
     except PreconditionFailed:
         form.stale = True  # the caller reads the record again and calls form.conflict_with
+    except PreconditionRequired:
+        form.problem = ("This form no longer says which version of the record it was opened at; open the record "
+                        "again and make your change there")
     except (ValidationFailed, BadRequest, Conflict) as exc:
         form.refuse(exc)
 

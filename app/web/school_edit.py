@@ -9,7 +9,6 @@ from sqlmodel import Session
 from app.deps import SessionDep
 from app.models.school import School, SchoolUpdate
 from app.services import accounts, partnerships, schools
-from app.services.concurrency import etag
 from app.services.principal import Principal
 from app.web.forms import Form, FormData, attempt, parse
 from app.web.htmx import redirect, render
@@ -82,7 +81,7 @@ def edit_school(urn: str, request: Request, session: SessionDep, by: WebPrincipa
     form = Form.typed(data, fields)
     with attempt(session, form):
         changes = parse(SchoolUpdate, form, fields)
-        schools.update(session, urn, changes, if_match=etag(form.version or 0), by=by)
+        schools.update(session, urn, changes, if_match=form.if_match, by=by)
     if form.stale:
         session.refresh(school)
         form.conflict_with(school, {name: LABELS[name] for name in fields})

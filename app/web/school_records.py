@@ -13,7 +13,6 @@ from app.models.inspection import KEY_JUDGEMENTS, REPORT_CARD_AREAS, InspectionW
 from app.models.school import School
 from app.models.types import MAX_ID
 from app.services import accounts, indicators, inspections, schools
-from app.services.concurrency import etag
 from app.services.principal import Principal
 from app.web.forms import Form, FormData, attempt, parse
 from app.web.htmx import redirect, render
@@ -114,7 +113,7 @@ def edit_inspection(urn: str, inspection_id: RecordId, request: Request, session
     inspection = inspections.get(session, school, inspection_id, by=by)
     form = _inspection_typed(data)
     with attempt(session, form):
-        inspections.replace(session, inspection, _inspection_write(form), if_match=etag(form.version or 0), by=by)
+        inspections.replace(session, inspection, _inspection_write(form), if_match=form.if_match, by=by)
     if form.stale:
         session.refresh(inspection)
         stored = _inspection_form_of(inspection).values
@@ -178,7 +177,7 @@ def edit_indicator(urn: str, indicator_id: RecordId, request: Request, session: 
     form = Form.typed(data, INDICATOR_CORRECT)
     with attempt(session, form):
         changes = parse(IndicatorUpdate, form, INDICATOR_CORRECT)
-        indicators.update(session, indicator, changes, if_match=etag(form.version or 0), by=by)
+        indicators.update(session, indicator, changes, if_match=form.if_match, by=by)
     if form.stale:
         session.refresh(indicator)
         form.conflict_with(indicator, {name: INDICATOR_LABELS[name] for name in INDICATOR_CORRECT})

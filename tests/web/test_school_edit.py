@@ -189,3 +189,13 @@ def test_control_characters_and_direction_overrides_are_refused_on_both_faces(si
     values = form_of(signed_in, school.urn) | {"name": name}
     html = signed_in.post(f"/schools/{school.urn}/edit", data=values).text
     assert re.search(r'id="name-error"[^>]*>.*?Must not contain control characters', html, re.S)
+
+
+def test_a_form_without_its_version_is_refused_not_taken_for_a_conflict(signed_in, session, school):
+    values = form_of(signed_in, school.urn) | {"la_category": "red"}
+    del values["version"]
+    response = signed_in.post(f"/schools/{school.urn}/edit", data=values)
+    assert response.status_code == 422
+    assert "no longer says which version" in response.text
+    assert "Someone else changed this record" not in response.text
+    assert stored(session, school.id).la_category == "amber"

@@ -147,3 +147,13 @@ def test_the_forms_need_a_constant_number_of_statements(signed_in, session, scho
     with count_statements() as counted:
         assert signed_in.get(f"/schools/{school.urn}/inspections/{inspection.id}/edit").status_code == 200
     assert len(counted.statements) <= 8, counted.statements
+
+
+@pytest.mark.parametrize("typed", ["1_000", "\u0661\u0662\u0663", "1e308", "1e13"])
+def test_figures_are_numbers_as_people_write_them(signed_in, school, typed):
+    page = signed_in.get(f"/schools/{school.urn}/indicators/new")
+    response = signed_in.post(f"/schools/{school.urn}/indicators", data={
+        "csrf_token": csrf_from(page.text), "measure": "attainment", "academic_year": "2025/26",
+        "value": typed, "source": "DfE"})
+    assert response.status_code == 422
+    assert 'id="value-error"' in response.text

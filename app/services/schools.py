@@ -230,6 +230,11 @@ def update(session: Session, urn: str, data: SchoolUpdate, *, if_match: str | No
     nulled = sorted(k for k in required if k in changes and changes[k] is None)
     if nulled:
         raise ValidationFailed([FieldError(k, "cannot be empty") for k in nulled])
+    # Sending a GIAS-kept field unchanged is fine (a client echoing what it read); changing it is not.
+    owned = sorted(k for k, v in changes.items() if school.from_gias and k in GIAS_FIELDS and v != getattr(school, k))
+    if owned:
+        raise ValidationFailed([FieldError(k, "GIAS keeps this for the school; change it in GIAS (the next import "
+                                              "would undo a change made here)") for k in owned])
     for key, value in changes.items():
         setattr(school, key, value.value if hasattr(value, "value") else value)
     validate(school, scheme)

@@ -204,6 +204,17 @@ class TestUpsert:
         assert count_schools(session) == 1
         assert school(session, existing.urn).headteacher_name == "Mrs Jane Smith"
 
+    def test_an_unchanged_school_gias_lists_is_claimed_with_a_new_version(self, session, world, by, tmp_path):
+        run(session, tmp_path, [gias_row(world.our_school.urn, name="Alder Primary School")], by)
+        claimed = school(session, world.our_school.urn)
+        claimed.from_gias = False  # as a school the partnership added itself, now listed unchanged
+        session.flush()
+        before = claimed.version
+        summary = run(session, tmp_path, [gias_row(world.our_school.urn, name="Alder Primary School")], by)
+        assert summary.unchanged == 1
+        after = school(session, world.our_school.urn)
+        assert after.from_gias and after.version == before + 1 and after.updated_by == "GIAS import"
+
     def test_a_school_of_another_partnership_is_not_touched(self, session, world, by, tmp_path):
         theirs = world.their_school
         summary = run(session, tmp_path, [gias_row(theirs.urn, name="Renamed by us")], by)

@@ -199,3 +199,17 @@ def test_a_form_without_its_version_is_refused_not_taken_for_a_conflict(signed_i
     assert "no longer says which version" in response.text
     assert "Someone else changed this record" not in response.text
     assert stored(session, school.id).la_category == "amber"
+
+
+def test_the_api_refuses_to_change_what_gias_keeps(api, session, school):
+    school.from_gias = True
+    session.add(school)
+    session.flush()
+    etag = api.get(f"/api/v1/schools/{school.urn}").headers["ETag"]
+    refused = api.patch(f"/api/v1/schools/{school.urn}", json={"name": "Renamed", "la_category": "red"},
+                        headers={"If-Match": etag})
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["name"]
+    same = api.patch(f"/api/v1/schools/{school.urn}", json={"name": school.name, "la_category": "red"},
+                     headers={"If-Match": etag})
+    assert same.status_code == 200, same.text

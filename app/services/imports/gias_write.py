@@ -4,12 +4,18 @@ They run on the session's own connection and bypass the ORM's tenant hooks, so e
 the partnership explicitly. A school changed by someone else meanwhile stops the import (its
 version is checked in the batched UPDATE), and copies of the schools already in the session are
 brought up to date.
+
+No flush sees these writes, so the audit trail is written here (app.services.audit.record_bulk):
+one executemany for every school and inspection the import created or changed. A plain executemany
+returns no ids (INSERT ... RETURNING was the slow path on PostgreSQL), so inspections name their
+school by URN, and one SELECT afterwards reads back the ids of the schools and of the inspections
+the import wrote, for the school ids the rest needs and for the audit trail's record ids.
 """
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -19,7 +25,7 @@ from app.errors import Conflict, PreconditionFailed
 from app.models.base import utcnow
 from app.models.inspection import Inspection
 from app.models.school import School
-from app.services import inspections
+from app.services import audit, inspections
 from app.services.imports import gias_format
 from app.services.principal import Principal
 
@@ -51,15 +57,26 @@ def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: P
         except IntegrityError:
             raise Conflict("another import or edit added some of these schools at the same moment; nothing "
                            "was imported, run the import again") from None
-        if plan.inspections:
-            ids = {urn: school_id for urn, school_id in session.execute(select(School.urn, School.id))}
+    events: dict[str, list] = {"school": [], "inspection": []}
     if plan.updates:
         _update(session, plan.updates, by, now)
+        for school, changes in plan.updates:
+            recorded = {k: [school[k], v] for k, v in changes.items()}
+            if not school["from_gias"]:
+                recorded["from_gias"] = [False, True]
+            events["school"].append((school["id"], audit.action_for(recorded), recorded))
     if plan.claimed:
-        # Only who owns the fields changes, not a value: no new version for anyone to trip over.
+        # No value changes, but what may be edited by hand does: a new version, so that a form
+        # opened before the import cannot save a field GIAS now keeps without being told.
         connection.execute(update(_SCHOOL).where(_SCHOOL.c.id == bindparam("b_id"),
                                                  _SCHOOL.c.partnership_id == by.partnership_id)
-                           .values(from_gias=True), [{"b_id": school_id} for school_id in plan.claimed])
+                           .values(from_gias=True, version=_SCHOOL.c.version + 1, updated_at=now,
+                                   updated_by=GIAS_IMPORT),
+                           [{"b_id": school_id} for school_id in plan.claimed])
+        for school_id in plan.claimed:
+            loaded = session.identity_map.get(identity_key(School, school_id))
+            if loaded is not None:
+                session.expire(loaded)
     if plan.inspections:
         outcomes = {}
         for data in {id(data): data for _, _, data in plan.inspections}.values():
@@ -69,13 +86,34 @@ def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: P
                 "safeguarding": None, "grades": {}, "headline": inspections.headline(data).value,
                 "report_url": None, "source": data.source,
             }
-        connection.execute(insert(_INSPECTION), [
-            {"partnership_id": by.partnership_id, "school_id": ids[urn], "inspected_on": inspected_on,
+        # The school by URN (the unique index finds it): a school this import created has no id here yet.
+        school_of = (select(_SCHOOL.c.id).where(_SCHOOL.c.partnership_id == by.partnership_id,
+                                                _SCHOOL.c.urn == bindparam("b_urn")).scalar_subquery())
+        connection.execute(insert(_INSPECTION).values(school_id=school_of), [
+            {"partnership_id": by.partnership_id, "b_urn": urn, "inspected_on": inspected_on,
              "version": 1, "created_at": now, "updated_at": now} | outcomes[id(data)]
             for urn, inspected_on, data in plan.inspections
         ])
         plan.summary.inspections_added = len(plan.inspections)
+    inspection_ids: dict[str, int] = {}
+    if plan.creates or plan.inspections:
+        stmt = (select(School.urn, School.id, Inspection.id)
+                .outerjoin(Inspection, and_(Inspection.school_id == School.id, Inspection.created_at == now)))
+        for urn, school_id, inspection_id in session.execute(stmt):
+            ids[urn] = school_id
+            if inspection_id is not None:
+                inspection_ids[urn] = inspection_id
+    for values in plan.creates:
+        events["school"].append((ids[values["urn"]], "create", {
+            k: [None, v] for k, v in (values | {"engaged": True, "from_gias": True}).items() if v is not None}))
+    if plan.inspections:
         _refresh_latest(session, plan, existing, ids, outcomes, by, now)
+        for urn, inspected_on, data in plan.inspections:
+            values = {"school_id": ids[urn], "inspected_on": inspected_on} | outcomes[id(data)]
+            events["inspection"].append((inspection_ids[urn], "create",
+                                         {k: [None, v] for k, v in values.items() if v is not None}))
+    events["school"].extend((school_id, "update", {"from_gias": [False, True]}) for school_id in plan.claimed)
+    audit.record_bulk(session, events, by=by)
 
 
 def _refresh_latest(session: Session, plan: "_Plan", existing: dict[str, dict], ids: dict[str, int],

@@ -128,21 +128,29 @@ class BodyTooLarge(HTTPException):
 
 class BodyLimit:
     """Refuses a request body over the limit with 413, before reading it when Content-Length says
-    so, and as soon as the limit is passed when it does not (chunked). Paths may set their own
-    limit (uploads): the longest matching prefix wins."""
+    so, and as soon as the limit is passed when it does not (chunked). An upload path may have a
+    limit of its own (exactly that path), given only to a request that carries a signed-in
+    browser's session cookie: nobody can make the server take in a large body before the
+    sign-in and CSRF checks have had their say without at least appearing signed in."""
 
-    def __init__(self, app: ASGIApp, *, default: int, respond: Respond, limits: dict[str, int] | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, default: int, respond: Respond, limits: dict[str, int] | None = None,
+                 session_cookie: str = "") -> None:
         self.app, self.default, self.respond = app, default, respond
-        self.limits = sorted((limits or {}).items(), key=lambda item: -len(item[0]))
+        self.limits = dict(limits or {})
+        self.session_cookie = session_cookie.encode()
 
-    def limit_for(self, path: str) -> int:
-        return next((size for prefix, size in self.limits if path.startswith(prefix)), self.default)
+    def limit_for(self, scope: Scope) -> int:
+        own = self.limits.get(scope["path"])
+        if own is None:
+            return self.default
+        cookies = b";".join(value for key, value in scope["headers"] if key == b"cookie")
+        return own if self.session_cookie and self.session_cookie + b"=" in cookies else self.default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        limit = self.limit_for(scope)
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)

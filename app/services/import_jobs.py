@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -206,7 +207,7 @@ def confirm(session: Session, job_id: str | int, *, by: Principal, runner: "JobR
     job.heartbeat_at = utcnow()
     job.progress_done = 0
     job.touch(by.label)
-    session.flush()  # version-checked: of two confirmations at once, one is refused
+    _flush_or_refuse(session)  # version-checked: of two confirmations at once, one is refused
     return job
 
 
@@ -229,4 +230,17 @@ def finish(session: Session, job: ImportJob, status: ImportStatus, *, message: s
     job.touch(by_label or job.updated_by or job.created_by_name)
     session.execute(delete(ImportUpload).where(ImportUpload.job_id == job.id)
                     .execution_options(synchronize_session=False))
-    session.flush()
+    _flush_or_refuse(session)
+
+
+class JobMovedOn(Conflict):
+    """The job was changed by someone else (another request, another worker) at the same moment."""
+
+
+def _flush_or_refuse(session: Session) -> None:
+    """Flush; a job someone else moved on at the same moment is refused in words, as the page says."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise JobMovedOn("someone else confirmed, discarded or ended this import at the same moment; "
+                         "reload the page to see where it stands") from None

@@ -33,7 +33,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine, select, update
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from app.db import build_engine, new_session
@@ -240,7 +239,7 @@ class JobRunner:
             self._end(job_id, by, ImportStatus.failed, problems=exc.problems,
                       message=f"the register changed since the check, and {len(exc.problems)} line(s) of the file "
                               "no longer fit it; nothing was written")
-        except StaleDataError:
+        except import_jobs.JobMovedOn:
             log.warning("import job %s was marked failed while it was applied; the import was rolled back", job_id)
         except Exception as exc:  # noqa: BLE001
             self._fail(job_id, by, exc, "the import")

@@ -64,10 +64,18 @@ class TestBodyLimit:
         response = api.post("/api/v1/schools", json={"urn": "612345", "name": "Larch School", "phase": "primary"})
         assert response.status_code == 201, response.text
 
-    def test_a_path_may_set_its_own_limit(self):
-        limit = BodyLimit(lambda *a: None, default=10, respond=None, limits={"/imports/": 100, "/imports/gias": 50})
-        assert (limit.limit_for("/imports/gias"), limit.limit_for("/imports/x"), limit.limit_for("/api/v1")) == (
-            50, 100, 10)
+    def test_an_upload_path_has_its_own_limit_for_signed_in_browsers_only(self):
+        limit = BodyLimit(lambda *a: None, default=10, respond=None, limits={"/imports/gias": 50},
+                          session_cookie="sp_session")
+
+        def scope(path: str, cookie: str = "") -> dict:
+            return {"path": path, "headers": [(b"cookie", cookie.encode())] if cookie else []}
+
+        assert limit.limit_for(scope("/imports/gias", "sp_csrf=a; sp_session=b")) == 50
+        assert limit.limit_for(scope("/imports/gias")) == 10, "no session: the ordinary limit"
+        assert limit.limit_for(scope("/imports/gias", "sp_csrf=a")) == 10
+        assert limit.limit_for(scope("/imports/gias/7/apply", "sp_session=b")) == 10, "that path only"
+        assert limit.limit_for(scope("/api/v1", "sp_session=b")) == 10
 
 
 class TestHeaders:

@@ -27,8 +27,14 @@ def academic_year_for(day: date) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
-def current(session: Session, *, by: Principal) -> Partnership:
-    """The caller's partnership."""
+def current(session: Session, *, by: Principal, lock: str | None = None) -> Partnership:
+    """The caller's partnership. `lock="share"` holds its settings still until the transaction ends
+    (a school is checked against the category scheme while no one may change the scheme);
+    `lock="update"` is for changing them. SQLite needs neither: its writers go one at a time."""
+    if lock is not None:
+        return session.scalars(select(Partnership).where(Partnership.id == by.partnership_id)
+                               .with_for_update(read=lock == "share")
+                               .execution_options(populate_existing=True)).one()
     partnership = session.get(Partnership, by.partnership_id)
     if partnership is None:
         raise NotFound("partnership not found")
@@ -110,11 +116,11 @@ def mapping_field(category: str) -> str:
     return "map:" + category.replace("%", "%25").replace(".", "%2E")
 
 
-def for_editing(session: Session, *, by: Principal) -> Partnership:
+def for_editing(session: Session, *, by: Principal, lock: str | None = None) -> Partnership:
     """The caller's partnership, for an officer to change its settings."""
     bind(session, by)
     by.require_write()
-    return current(session, by=by)
+    return current(session, by=by, lock=lock)
 
 
 def category_usage(session: Session, *, by: Principal) -> dict[str, int]:
@@ -159,7 +165,7 @@ def update_settings(session: Session, *, name: str, category_scheme: list[str],
                     mapping: Mapping[str, str] | None = None, if_version: int | None,
                     by: Principal) -> Partnership:
     """Rename the partnership and change its category scheme, moving schools off dropped categories."""
-    partnership = for_editing(session, by=by)
+    partnership = for_editing(session, by=by, lock="update")
     if if_version is None:
         raise PreconditionRequired("send the version of the settings you read, so that no one's change "
                                    "is overwritten unseen")

@@ -200,7 +200,7 @@ def create(session: Session, data: SchoolCreate, *, by: Principal) -> School:
     """Add a school to the register."""
     bind(session, by)
     by.require_write()
-    scheme = partnerships.current(session, by=by).category_scheme
+    scheme = partnerships.current(session, by=by, lock="share").category_scheme
     school = School(**data.model_dump(mode="json"))
     school.headteacher_started_on = data.headteacher_started_on
     school.opened_on, school.closed_on = data.opened_on, data.closed_on
@@ -224,7 +224,7 @@ def update(session: Session, urn: str, data: SchoolUpdate, *, if_match: str | No
     school = get(session, urn, by=by)
     by.require_write()
     require_match(if_match, school.version, what="school")
-    scheme = partnerships.current(session, by=by).category_scheme
+    scheme = partnerships.current(session, by=by, lock="share").category_scheme
     changes = data.model_dump(exclude_unset=True)
     required = {"name", "phase", "status", "engaged"}
     nulled = sorted(k for k in required if k in changes and changes[k] is None)

@@ -1,13 +1,14 @@
 """Adding and correcting a school's inspections and indicators in the browser, on the form
 pattern of app.web.forms (as the school's own form)."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
+from app.errors import NotFound
 from app.models.indicator import IndicatorCreate, IndicatorUpdate
 from app.models.inspection import KEY_JUDGEMENTS, REPORT_CARD_AREAS, InspectionWrite
 from app.models.school import School
@@ -20,7 +21,14 @@ from app.web.security import WebPrincipal
 
 router = APIRouter(tags=["web: schools"])
 
-RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _record_id(raw: str) -> int:
+    """An id typed in an address. One that cannot name a record is the 404 page, as any address
+    that names nothing is in the browser (not a 422 about the address's shape)."""
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
+        raise NotFound("there is no such record")
+    return int(raw)
 
 INSPECTION_LABELS = {
     "inspected_on": "Date of inspection",
@@ -99,18 +107,18 @@ def create_inspection(urn: str, request: Request, session: SessionDep, by: WebPr
 
 
 @router.get("/schools/{urn}/inspections/{inspection_id}/edit", summary="The form to correct an inspection")
-def edit_inspection_form(urn: str, inspection_id: RecordId, request: Request, session: SessionDep,
+def edit_inspection_form(urn: str, inspection_id: str, request: Request, session: SessionDep,
                          by: WebPrincipal) -> Response:
     school = _writable_school(session, urn, by)
-    inspection = inspections.get(session, school, inspection_id, by=by)
-    return _inspection_page(request, session, by, school, _inspection_form_of(inspection), inspection_id)
+    inspection = inspections.get(session, school, _record_id(inspection_id), by=by)
+    return _inspection_page(request, session, by, school, _inspection_form_of(inspection), inspection.id)
 
 
 @router.post("/schools/{urn}/inspections/{inspection_id}/edit", summary="Correct an inspection")
-def edit_inspection(urn: str, inspection_id: RecordId, request: Request, session: SessionDep, by: WebPrincipal,
+def edit_inspection(urn: str, inspection_id: str, request: Request, session: SessionDep, by: WebPrincipal,
                     data: FormData) -> Response:
     school = _writable_school(session, urn, by)
-    inspection = inspections.get(session, school, inspection_id, by=by)
+    inspection = inspections.get(session, school, _record_id(inspection_id), by=by)
     form = _inspection_typed(data)
     with attempt(session, form):
         inspections.replace(session, inspection, _inspection_write(form), if_match=form.if_match, by=by)
@@ -120,7 +128,7 @@ def edit_inspection(urn: str, inspection_id: RecordId, request: Request, session
         form.conflict_with(_Values(stored, inspection), {k: v for k, v in INSPECTION_LABELS.items()
                                                           if stored.get(k) or form.values.get(k)})
     if form.refused:
-        return _inspection_page(request, session, by, school, form, inspection_id)
+        return _inspection_page(request, session, by, school, form, inspection.id)
     return redirect(request, f"/schools/{urn}#inspections", banner="The inspection was corrected")
 
 
@@ -162,18 +170,18 @@ def create_indicator(urn: str, request: Request, session: SessionDep, by: WebPri
 
 
 @router.get("/schools/{urn}/indicators/{indicator_id}/edit", summary="The form to correct a figure")
-def edit_indicator_form(urn: str, indicator_id: RecordId, request: Request, session: SessionDep,
+def edit_indicator_form(urn: str, indicator_id: str, request: Request, session: SessionDep,
                         by: WebPrincipal) -> Response:
     school = _writable_school(session, urn, by)
-    indicator = indicators.get(session, school, indicator_id, by=by)
+    indicator = indicators.get(session, school, _record_id(indicator_id), by=by)
     return _indicator_page(request, session, by, school, Form.of(indicator, INDICATOR_CORRECT), indicator)
 
 
 @router.post("/schools/{urn}/indicators/{indicator_id}/edit", summary="Correct a figure")
-def edit_indicator(urn: str, indicator_id: RecordId, request: Request, session: SessionDep, by: WebPrincipal,
+def edit_indicator(urn: str, indicator_id: str, request: Request, session: SessionDep, by: WebPrincipal,
                    data: FormData) -> Response:
     school = _writable_school(session, urn, by)
-    indicator = indicators.get(session, school, indicator_id, by=by)
+    indicator = indicators.get(session, school, _record_id(indicator_id), by=by)
     form = Form.typed(data, INDICATOR_CORRECT)
     with attempt(session, form):
         changes = parse(IndicatorUpdate, form, INDICATOR_CORRECT)

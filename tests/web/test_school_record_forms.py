@@ -157,3 +157,9 @@ def test_figures_are_numbers_as_people_write_them(signed_in, school, typed):
         "value": typed, "source": "DfE"})
     assert response.status_code == 422
     assert 'id="value-error"' in response.text
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "0", "99999999999999999999999", "\u0661"])
+def test_an_address_that_names_no_record_is_the_not_found_page(signed_in, school, bad):
+    assert signed_in.get(f"/schools/{school.urn}/inspections/{bad}/edit").status_code == 404
+    assert signed_in.get(f"/schools/{school.urn}/indicators/{bad}/edit").status_code == 404

@@ -143,6 +143,18 @@ def set_tenant(session: Session, partnership_id: int) -> None:
 
 
 @contextmanager
+def as_tenant(session: Session, partnership_id: int) -> Iterator[Session]:
+    """Scope the session to one partnership for the block, then to none again (for work that
+    visits each of a person's partnerships in turn, such as their calendar feed)."""
+    previous = session.info.get(TENANT_KEY)
+    session.info[TENANT_KEY] = partnership_id
+    try:
+        yield session
+    finally:
+        session.info[TENANT_KEY] = previous
+
+
+@contextmanager
 def all_tenants(session: Session) -> Iterator[Session]:
     """Lift the tenant filter for the block; for sign-in lookups and operator commands."""
     previous = session.info.get(ALL_TENANTS_KEY, False)
@@ -262,3 +274,12 @@ def _stamp_tenant(session: Session, _ctx, _instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, TenantScoped) and tenant_id is not None and obj.partnership_id != tenant_id:
             raise TenantViolation(f"cannot change {type(obj).__name__} of another partnership")
+
+
+@event.listens_for(Session, "after_flush")
+def _audit(session: Session, _ctx) -> None:
+    # After the flush, not before: new rows have their ids by now, and each changed attribute's
+    # history still says what it was. Every partnership-owned table is audited this way.
+    from app.services import audit
+
+    audit.record_flush(session)

@@ -10,6 +10,7 @@ PUBLIC = {
     ("POST", "/sign-in"),  # still CSRF-checked
     ("GET", "/password/{key}"),  # the one-time link is the credential
     ("POST", "/password/{key}"),  # still CSRF-checked
+    ("GET", "/calendar/{key}.ics"),  # the secret in the address is the credential
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),

@@ -7,6 +7,7 @@ from app.errors import AppError
 from app.web import (
     account,
     auth,
+    calendar,
     imports,
     school_edit,
     school_records,
@@ -22,6 +23,7 @@ web_router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=Fa
 web_router.include_router(auth.router)
 web_router.include_router(imports.router)
 web_router.include_router(account.router)
+web_router.include_router(calendar.router)
 web_router.include_router(settings_people.router)
 web_router.include_router(schools.router)
 web_router.include_router(settings_tokens.router)

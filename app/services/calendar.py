@@ -1,0 +1,88 @@
+"""Each person's calendar feed: the visits they may read, in every partnership they belong to, as
+iCalendar, at an address with a secret in it (calendar apps cannot sign in). Only the secret's
+hash is stored; making a new address ends the old one. Clinics and milestones join it later."""
+
+import secrets
+from datetime import date, timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.db import all_tenants, as_tenant
+from app.errors import NotFound
+from app.models.account import User
+from app.models.collaborative import Triad
+from app.models.school import School
+from app.models.visit import TriadVisit, VisitKind
+from app.security import sha256_hex
+from app.services import accounts, permissions
+
+# A feed holds the last year's visits and every one planned: enough for a calendar, bounded.
+HISTORY = timedelta(days=366)
+KIND_WORDS = {VisitKind.triad_review.value: "Triad visit", VisitKind.support_partner.value: "Support partner visit",
+              VisitKind.governance_review.value: "Governing body review"}
+
+
+def new_address(session: Session, *, user_id: int) -> str:
+    """A new secret for the person's feed (the old address stops working); shown to them once."""
+    key = secrets.token_urlsafe(32)
+    with all_tenants(session):
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("no such person")
+        user.calendar_key_hash = sha256_hex(key)
+        session.flush()
+    return key
+
+
+def has_address(session: Session, *, user_id: int) -> bool:
+    with all_tenants(session):
+        return session.scalar(select(User.calendar_key_hash).where(User.id == user_id)) is not None
+
+
+def feed(session: Session, key: str, *, today: date | None = None) -> bytes:
+    """The iCalendar document for the person whose secret this is; 404 for any other secret."""
+    with all_tenants(session):
+        user = session.scalars(select(User).where(User.calendar_key_hash == sha256_hex(key),
+                                                  User.is_active.is_(True))).first()
+    if user is None:
+        raise NotFound("no calendar at this address; make a new one from your account page")
+    since = (today or date.today()) - HISTORY
+    calendar = Calendar()
+    calendar.add("prodid", "-//School partnerships//Visits//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "School partnership visits")
+    for partnership in accounts.partnerships_of(session, user.id):
+        by = accounts.principal_for(session, user, partnership.id)
+        if by is None:
+            continue
+        with as_tenant(session, partnership.id):  # each partnership in turn, as its own principal
+            rows = _visits(session, by, since)
+        for row in rows:
+            event = Event()
+            event.add("uid", f"visit-{row.id}@{partnership.slug}.school-partnerships")
+            event.add("summary", f"{KIND_WORDS.get(row.kind, 'Visit')}: {row.school}")
+            event.add("dtstart", row.visit_date)
+            event.add("dtend", row.visit_date + timedelta(days=1))
+            event.add("dtstamp", row.updated_at)
+            event.add("last-modified", row.updated_at)
+            words = [f"{partnership.name}", f"URN {row.urn}", f"Status: {row.status.replace('_', ' ')}"]
+            if row.triad:
+                words.insert(1, f"Triad: {row.triad}")
+            event.add("description", "\n".join(words))
+            calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _visits(session: Session, by, since: date) -> list:  # noqa: ANN001 (a Principal)
+    """The visits `by` may read from `since`, with their school and triad, in date order."""
+    scope = permissions.visit_scope(session, by)
+    return session.execute(
+        select(TriadVisit.id, TriadVisit.kind, TriadVisit.visit_date, TriadVisit.status, TriadVisit.updated_at,
+               School.name.label("school"), School.urn, Triad.name.label("triad"))
+        .join(School, School.id == TriadVisit.school_id)
+        .outerjoin(Triad, Triad.id == TriadVisit.triad_id)
+        .where(TriadVisit.visit_date >= since, permissions.readable_visits(scope, Triad.collaborative_id))
+        .order_by(TriadVisit.visit_date, TriadVisit.id)
+    ).all()

@@ -275,3 +275,11 @@ def _stamp_tenant(session: Session, _ctx, _instances) -> None:
         if isinstance(obj, TenantScoped) and tenant_id is not None and obj.partnership_id != tenant_id:
             raise TenantViolation(f"cannot change {type(obj).__name__} of another partnership")
 
+
+@event.listens_for(Session, "after_flush")
+def _audit(session: Session, _ctx) -> None:
+    # After the flush, not before: new rows have their ids by now, and each changed attribute's
+    # history still says what it was. Every partnership-owned table is audited this way.
+    from app.services import audit
+
+    audit.record_flush(session)

@@ -56,7 +56,9 @@ class Principal:
 
 
 def bind(session, by: Principal) -> None:
-    """Scope this session to the principal's partnership (idempotent; see app.db)."""
+    """Scope this session to the principal's partnership (idempotent; see app.db), and keep the
+    principal as the actor of the audit trail's events (app.services.audit)."""
     from app.db import set_tenant
 
     set_tenant(session, by.partnership_id)
+    session.info["principal"] = by

@@ -97,9 +97,13 @@ def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: P
         plan.summary.inspections_added = len(plan.inspections)
     inspection_ids: dict[str, int] = {}
     if plan.creates or plan.inspections:
-        stmt = (select(School.urn, School.id, Inspection.id)
-                .outerjoin(Inspection, and_(Inspection.school_id == School.id, Inspection.created_at == now)))
-        for urn, school_id, inspection_id in session.execute(stmt):
+        # Core tables, naming the partnership once: the ORM's tenant filter on the inspection side
+        # led SQLite to its partnership index, a scan of every inspection for every school.
+        stmt = (select(_SCHOOL.c.urn, _SCHOOL.c.id, _INSPECTION.c.id)
+                .select_from(_SCHOOL.outerjoin(_INSPECTION, and_(_INSPECTION.c.school_id == _SCHOOL.c.id,
+                                                                 _INSPECTION.c.created_at == now)))
+                .where(_SCHOOL.c.partnership_id == by.partnership_id))
+        for urn, school_id, inspection_id in connection.execute(stmt):
             ids[urn] = school_id
             if inspection_id is not None:
                 inspection_ids[urn] = inspection_id

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field
 
@@ -34,3 +35,24 @@ class AuditEvent(TenantScoped, table=True):
     action: str = Field(max_length=10)
     # {field: [before, after]}; secrets (hashes, keys) are never recorded.
     changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AuditEventPublic(BaseModel):
+    """One event as the API shows it."""
+
+    id: int
+    occurred_at: datetime
+    actor: str
+    actor_user_id: int | None
+    actor_token_id: int | None
+    table: str
+    record_id: int
+    action: AuditAction
+    changes: dict[str, list[Any]]
+
+
+class AuditEventPage(BaseModel):
+    items: list[AuditEventPublic]
+    total: int
+    limit: int
+    next_cursor: str | None

@@ -6,6 +6,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.errors import AppError
 from app.web import (
     account,
+    audit,
     auth,
     calendar,
     imports,
@@ -30,6 +31,7 @@ web_router.include_router(settings_tokens.router)
 web_router.include_router(settings_partnership.router)
 web_router.include_router(school_edit.router)
 web_router.include_router(school_records.router)
+web_router.include_router(audit.router)
 
 
 @web_router.get("/", include_in_schema=False)

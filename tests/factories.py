@@ -12,6 +12,7 @@ from app.models.indicator import Indicator
 from app.models.inspection import Inspection, InspectionWrite
 from app.models.partnership import Partnership
 from app.models.school import School
+from app.models.visit import TriadVisit, VisitAction
 from app.security import new_api_token
 from app.services import accounts, inspections, partnerships
 
@@ -114,3 +115,28 @@ def make_world(session: Session) -> World:
         their_school=make_school(session, theirs, name="Birch Academy"),
     )
     return world
+
+
+def make_visit(session: Session, school: School, **overrides) -> TriadVisit:
+    """A visit record hosted by `school` (a support partner's, unless `kind` and `triad_id` say
+    otherwise), as a draft dated 15 October 2025 unless told otherwise."""
+    values = {"kind": "support_partner", "visit_date": date(2025, 10, 15), "status": "draft",
+              "visiting_heads": [{"name": "Ann Adviser", "urn": None}],
+              "focus_areas": [{"area": "reading", "self_evaluation": "Good", "peer_view": "Good, with gaps"}],
+              } | overrides
+    values.setdefault("academic_year", partnerships.academic_year_for(values["visit_date"]))
+    with all_tenants(session):
+        visit = TriadVisit(partnership_id=school.partnership_id, school_id=school.id, **values)
+        session.add(visit)
+        session.flush()
+    return visit
+
+
+def make_visit_action(session: Session, visit: TriadVisit, **overrides) -> VisitAction:
+    values = {"text": "Share the phonics tracker with the triad", "owner": "Head of English",
+              "due_on": date(2026, 1, 31), "status": "open"} | overrides
+    with all_tenants(session):
+        action = VisitAction(partnership_id=visit.partnership_id, visit_id=visit.id, **values)
+        session.add(action)
+        session.flush()
+    return action

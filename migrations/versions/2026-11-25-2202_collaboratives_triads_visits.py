@@ -152,6 +152,7 @@ def upgrade() -> None:
     with op.batch_alter_table('triad_visit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_triad_visit_partnership_id'), ['partnership_id'], unique=False)
         batch_op.create_index('ix_triad_visit_partnership_year', ['partnership_id', 'academic_year', 'id'], unique=False)
+        batch_op.create_index('ix_triad_visit_partnership_date', ['partnership_id', 'visit_date', 'id'], unique=False)
         batch_op.create_index('ix_triad_visit_school', ['school_id', 'visit_date'], unique=False)
         batch_op.create_index('ix_triad_visit_triad', ['triad_id', 'visit_date'], unique=False)
 
@@ -205,6 +206,7 @@ def downgrade() -> None:
     with op.batch_alter_table('triad_visit', schema=None) as batch_op:
         batch_op.drop_index('ix_triad_visit_triad')
         batch_op.drop_index('ix_triad_visit_school')
+        batch_op.drop_index('ix_triad_visit_partnership_date')
         batch_op.drop_index('ix_triad_visit_partnership_year')
         batch_op.drop_index(batch_op.f('ix_triad_visit_partnership_id'))
 

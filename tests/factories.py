@@ -140,3 +140,51 @@ def make_visit_action(session: Session, visit: TriadVisit, **overrides) -> Visit
         session.add(action)
         session.flush()
     return action
+
+
+def make_collaborative(session: Session, partnership: Partnership, schools=(), lead: User | None = None,
+                       **overrides):
+    """A collaborative of `schools` (2025/26 unless told otherwise); a `lead` is also granted the
+    lead headteacher role over it, as the service does."""
+    from app.models.collaborative import Collaborative, CollaborativeSchool
+
+    n = next(_seq)
+    values = {"name": f"Collaborative {n}", "phase": "primary", "academic_year": "2025/26"} | overrides
+    with all_tenants(session):
+        collaborative = Collaborative(partnership_id=partnership.id, lead_user_id=lead.id if lead else None,
+                                      **values)
+        session.add(collaborative)
+        session.flush()
+        for school in schools:
+            session.add(CollaborativeSchool(partnership_id=partnership.id, collaborative_id=collaborative.id,
+                                            school_id=school.id, academic_year=collaborative.academic_year))
+        if lead is not None:
+            accounts.grant(session, lead, partnership, Role.lead_headteacher.value, scope_kind="collaborative",
+                           scope_id=collaborative.id)
+        session.flush()
+    return collaborative
+
+
+def make_triad(session: Session, collaborative, schools=(), **overrides):
+    """A triad of `schools` in `collaborative`, its year; a school not yet in the collaborative joins it."""
+    from sqlalchemy import select
+
+    from app.models.collaborative import CollaborativeSchool, Triad, TriadSchool
+
+    values = {"name": f"Triad {next(_seq)}"} | overrides
+    with all_tenants(session):
+        triad = Triad(partnership_id=collaborative.partnership_id, collaborative_id=collaborative.id,
+                      academic_year=collaborative.academic_year, **values)
+        session.add(triad)
+        session.flush()
+        members = set(session.scalars(select(CollaborativeSchool.school_id)
+                                      .where(CollaborativeSchool.collaborative_id == collaborative.id)))
+        for school in schools:
+            if school.id not in members:
+                session.add(CollaborativeSchool(partnership_id=collaborative.partnership_id,
+                                                collaborative_id=collaborative.id, school_id=school.id,
+                                                academic_year=collaborative.academic_year))
+            session.add(TriadSchool(partnership_id=collaborative.partnership_id, triad_id=triad.id,
+                                    school_id=school.id, academic_year=collaborative.academic_year))
+        session.flush()
+    return triad

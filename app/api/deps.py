@@ -7,8 +7,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.deps import SessionDep
 from app.errors import Unauthorized
+from app.models.collaborative import Collaborative, Triad
 from app.models.school import School
-from app.services import schools, tokens
+from app.models.types import MAX_ID
+from app.services import collaboratives, schools, tokens, triads
 from app.services.principal import Principal, bind
 
 # Declares the scheme in OpenAPI, so that clients (and schemathesis) know every /api/v1 operation
@@ -72,3 +74,20 @@ def school_from_path(urn: URNPath, session: SessionDep, by: CurrentPrincipal) ->
 
 
 SchoolFromPath = Annotated[School, Depends(school_from_path)]
+
+
+CollaborativeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The collaborative's id")]
+TriadId = Annotated[int, Path(ge=1, le=MAX_ID, description="The triad's id")]
+
+
+def collaborative_from_path(collaborative_id: CollaborativeId, session: SessionDep,
+                            by: CurrentPrincipal) -> Collaborative:
+    return collaboratives.get(session, collaborative_id, by=by)
+
+
+def triad_from_path(triad_id: TriadId, session: SessionDep, by: CurrentPrincipal) -> Triad:
+    return triads.get(session, triad_id, by=by)
+
+
+CollaborativeFromPath = Annotated[Collaborative, Depends(collaborative_from_path)]
+TriadFromPath = Annotated[Triad, Depends(triad_from_path)]

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
-from app.api import audit, school_records, schools, visits
+from app.api import audit, collaboratives, school_records, schools, triads, visits
 from app.api.deps import api_principal
 from app.api.problems import problem_responses
 
@@ -14,4 +14,6 @@ api_router = APIRouter(
 api_router.include_router(schools.router)
 api_router.include_router(school_records.router)
 api_router.include_router(visits.router)
+api_router.include_router(collaboratives.router)
+api_router.include_router(triads.router)
 api_router.include_router(audit.router)

@@ -66,6 +66,8 @@ class Seeded:
     urns: list[str] = field(default_factory=list)
     # (URN, id) pairs for each kind of record, some of which do not belong together (404).
     records: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # Ids of records addressed by id alone (collaboratives, triads): ours, then another partnership's (404).
+    ids: dict[str, list[int]] = field(default_factory=dict)
 
     def session(self, write: bool) -> Session:  # noqa: ARG002  (one connection serves reads and writes)
         if self.connection is None:
@@ -109,6 +111,11 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
         factories.make_indicator(session, b, measure="attainment", value=61.0),
         factories.make_indicator(session, theirs),
     ]
+    collaborative = factories.make_collaborative(session, world.ours, [a, b], name="Seeded collaborative")
+    their_collaborative = factories.make_collaborative(session, world.theirs, [theirs])
+    by_id = {"collaborative_id": [collaborative.id, their_collaborative.id],
+             "triad_id": [factories.make_triad(session, collaborative, [a, b]).id,
+                          factories.make_triad(session, their_collaborative, [theirs]).id]}
     with all_tenants(session):
         # Used just now, so requests skip recording its last use: a write that the rollback after
         # each example would undo, so that every request of every example repeated it.
@@ -123,6 +130,7 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
     SEEDED.connection = connection
     SEEDED.urns = [URN_A, URN_B, world.our_school.urn, theirs.urn]
     SEEDED.records = {"inspection_id": pairs(inspections), "indicator_id": pairs(indicators)}
+    SEEDED.ids = by_id
     try:
         yield SEEDED
     finally:
@@ -141,6 +149,9 @@ class SeededToken:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
 
+ID_KINDS = ("collaborative_id", "triad_id")
+
+
 def _is_urn(value: object) -> bool:
     return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
 
@@ -152,6 +163,12 @@ def _is_id(value: object) -> bool:
 @schema.hook
 def flatmap_path_parameters(ctx, path_parameters: dict | None) -> st.SearchStrategy:
     """Most of the time, a valid URN (and id) becomes a seeded one; invalid values stay as drawn."""
+    by_id = next((name for name in ID_KINDS if _is_id((path_parameters or {}).get(name))), None)
+    if by_id is not None:
+        seeded = SEEDED.ids.get(by_id, [])  # none yet while schemathesis collects its examples
+        picks = st.sampled_from(range(len(seeded) + 1)).map(
+            lambda i: seeded[i] if i < len(seeded) else path_parameters[by_id])
+        return picks.map(lambda record_id: {**path_parameters, by_id: record_id})
     if not path_parameters or not _is_urn(path_parameters.get("urn")):
         return st.just(path_parameters)
     kind = next((name for name in ("inspection_id", "indicator_id") if name in path_parameters), None)
@@ -180,6 +197,9 @@ def aim_coverage_case(case) -> None:
         for kind in ("inspection_id", "indicator_id"):
             if _is_id(parameters.get(kind)):
                 parameters[kind] = SEEDED.records[kind][0][1]
+    for kind in ID_KINDS:
+        if _is_id(parameters.get(kind)) and SEEDED.ids.get(kind):
+            parameters[kind] = SEEDED.ids[kind][0]
     if "If-Match" in case.operation.headers and "If-Match" not in (case.headers or {}):
         case.headers = {**(case.headers or {}), "If-Match": SEEDED_ETAG}
 
@@ -219,6 +239,9 @@ def test_the_seeded_records_answer(seeded):
             answers = [client.get(f"/api/v1/schools/{urn}/{path}/{record_id}").status_code
                        for urn, record_id in seeded.records[kind]]
             assert answers == [200, 200, 404, 404], kind
+        for kind, path in (("collaborative_id", "collaboratives"), ("triad_id", "triads")):
+            answers = [client.get(f"/api/v1/{path}/{record_id}").status_code for record_id in seeded.ids[kind]]
+            assert answers == [200, 404], kind
 
 
 def _cursor(*parts: object) -> str:

@@ -68,6 +68,8 @@ class Seeded:
     records: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     # Ids of records addressed by id alone (collaboratives, triads): ours, then another partnership's (404).
     ids: dict[str, list[int]] = field(default_factory=dict)
+    # (visit, action) pairs: ours, ours, another partnership's, and one whose action is not the visit's (404).
+    visits: list[tuple[int, int]] = field(default_factory=list)
 
     def session(self, write: bool) -> Session:  # noqa: ARG002  (one connection serves reads and writes)
         if self.connection is None:
@@ -116,6 +118,11 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
     by_id = {"collaborative_id": [collaborative.id, their_collaborative.id],
              "triad_id": [factories.make_triad(session, collaborative, [a, b]).id,
                           factories.make_triad(session, their_collaborative, [theirs]).id]}
+    visits = [factories.make_visit(session, a, kind="triad_review", triad_id=by_id["triad_id"][0]),
+              factories.make_visit(session, b, kind="governance_review", grade=2),
+              factories.make_visit(session, theirs)]
+    visit_pairs = [(v.id, factories.make_visit_action(session, v).id) for v in visits]
+    visit_pairs.append((visit_pairs[0][0], visit_pairs[1][1]))
     with all_tenants(session):
         # Used just now, so requests skip recording its last use: a write that the rollback after
         # each example would undo, so that every request of every example repeated it.
@@ -131,6 +138,7 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
     SEEDED.urns = [URN_A, URN_B, world.our_school.urn, theirs.urn]
     SEEDED.records = {"inspection_id": pairs(inspections), "indicator_id": pairs(indicators)}
     SEEDED.ids = by_id
+    SEEDED.visits = visit_pairs
     try:
         yield SEEDED
     finally:
@@ -163,6 +171,8 @@ def _is_id(value: object) -> bool:
 @schema.hook
 def flatmap_path_parameters(ctx, path_parameters: dict | None) -> st.SearchStrategy:
     """Most of the time, a valid URN (and id) becomes a seeded one; invalid values stay as drawn."""
+    if _is_id((path_parameters or {}).get("visit_id")):
+        return st.sampled_from(range(len(SEEDED.visits) + 1)).map(lambda i: _aim_at_visit(path_parameters, i))
     by_id = next((name for name in ID_KINDS if _is_id((path_parameters or {}).get(name))), None)
     if by_id is not None:
         seeded = SEEDED.ids.get(by_id, [])  # none yet while schemathesis collects its examples
@@ -184,6 +194,17 @@ def flatmap_path_parameters(ctx, path_parameters: dict | None) -> st.SearchStrat
                      else {**path_parameters, "urn": pair[0], kind: pair[1]})
 
 
+def _aim_at_visit(path_parameters: dict, i: int) -> dict:
+    """The i-th seeded (visit, action) pair, or the parameters as drawn (i past the end)."""
+    if i >= len(SEEDED.visits):
+        return path_parameters
+    visit_id, action_id = SEEDED.visits[i]
+    aimed = {**path_parameters, "visit_id": visit_id}
+    if _is_id(path_parameters.get("action_id")):
+        aimed["action_id"] = action_id
+    return aimed
+
+
 def aim_coverage_case(case) -> None:
     """schemathesis builds its coverage cases when the tests are collected, before any record exists
     and without the hooks above. Point their valid URNs and ids at school A and its records, and let
@@ -200,6 +221,8 @@ def aim_coverage_case(case) -> None:
     for kind in ID_KINDS:
         if _is_id(parameters.get(kind)) and SEEDED.ids.get(kind):
             parameters[kind] = SEEDED.ids[kind][0]
+    if _is_id(parameters.get("visit_id")) and SEEDED.visits:
+        parameters.update(_aim_at_visit(parameters, 0))
     if "If-Match" in case.operation.headers and "If-Match" not in (case.headers or {}):
         case.headers = {**(case.headers or {}), "If-Match": SEEDED_ETAG}
 
@@ -239,6 +262,9 @@ def test_the_seeded_records_answer(seeded):
             answers = [client.get(f"/api/v1/schools/{urn}/{path}/{record_id}").status_code
                        for urn, record_id in seeded.records[kind]]
             assert answers == [200, 200, 404, 404], kind
+        answers = [client.get(f"/api/v1/visits/{visit_id}/actions/{action_id}").status_code
+                   for visit_id, action_id in seeded.visits]
+        assert answers == [200, 200, 404, 404], "visits"
         for kind, path in (("collaborative_id", "collaboratives"), ("triad_id", "triads")):
             answers = [client.get(f"/api/v1/{path}/{record_id}").status_code for record_id in seeded.ids[kind]]
             assert answers == [200, 404], kind

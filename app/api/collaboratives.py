@@ -17,7 +17,7 @@ from app.models.collaborative import (
     RollForwardPublic,
     TriadBatch,
 )
-from app.services import collaboratives, triad_composer, triads
+from app.services import collaboratives, rollover, triad_composer, triads
 from app.services.collaboratives import DEFAULT_LIMIT, Listed
 from app.services.concurrency import etag
 
@@ -88,8 +88,8 @@ def roll_forward(collaborative_id: CollaborativeId, session: SessionDep, by: Cur
                  data: RollForward | None = None) -> dict:
     """Copy the collaborative, its open schools and its triads into the next academic year (409 if
     it is there already). `warnings` names what was left out."""
-    result = collaboratives.roll_forward(session, collaborative_id, by=by,
-                                         lead_override_reason=data.lead_override_reason if data else None)
+    result = rollover.roll_forward(session, collaborative_id, by=by,
+                                   lead_override_reason=data.lead_override_reason if data else None)
     response.headers["ETag"] = etag(result.collaborative.version)
     response.headers["Location"] = f"/api/v1/collaboratives/{result.collaborative.id}"
     members = triads.members(session, [t.id for t in result.triads])

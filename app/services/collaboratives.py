@@ -20,7 +20,6 @@ from app.models.collaborative import (
     TriadSchool,
 )
 from app.models.school import School, SchoolStatus
-from app.models.types import academic_year_problem
 from app.models.visit import TriadVisit
 from app.services import accounts, concurrency, partnerships, permissions
 from app.services.concurrency import require_match
@@ -159,7 +158,7 @@ def resolve_urns(session: Session, urns: list[str], *, field: str, errors: list[
     return found
 
 
-def _lead_user(session: Session, user_id: int | None, errors: list[FieldError]) -> User | None:
+def lead_user(session: Session, user_id: int | None, errors: list[FieldError]) -> User | None:
     """The lead named, if a member of this partnership (any role); otherwise an error on lead_user_id."""
     if user_id is None:
         return None
@@ -191,7 +190,7 @@ def lead_problem(session: Session, user: User) -> str | None:
             f"{school.latest_inspected_on.isoformat()}: below good. Say why they lead the collaborative anyway")
 
 
-def _check_lead(session: Session, lead: User | None, reason: str | None, errors: list[FieldError]) -> None:
+def check_lead(session: Session, lead: User | None, reason: str | None, errors: list[FieldError]) -> None:
     if lead is not None and not reason:
         problem = lead_problem(session, lead)
         if problem:
@@ -235,7 +234,7 @@ def _refuse_closed(urns: list[str], schools: list[Row], errors: list[FieldError]
                   if s.status == SchoolStatus.closed.value)
 
 
-def _flush(session: Session, *, what: str) -> None:
+def flush_or_conflict(session: Session, *, what: str) -> None:
     """Flush; a unique constraint that a writer beside us got to first is a conflict (409)."""
     try:
         concurrency.flush(session, what=what)
@@ -261,7 +260,7 @@ def set_lead(session: Session, collaborative: Collaborative, previous: int | Non
 # --- changes ----------------------------------------------------------------------------------
 
 
-def _add_members(session: Session, collaborative: Collaborative, school_ids: Iterable[int]) -> None:
+def add_members(session: Session, collaborative: Collaborative, school_ids: Iterable[int]) -> None:
     for school_id in school_ids:
         session.add(CollaborativeSchool(collaborative_id=collaborative.id, school_id=school_id,
                                         academic_year=collaborative.academic_year))
@@ -272,19 +271,20 @@ def create(session: Session, data: CollaborativeCreate, *, by: Principal) -> Col
     bind(session, by)
     permissions.require_manage(by, "collaboratives")
     errors: list[FieldError] = []
-    lead = _lead_user(session, data.lead_user_id, errors)
+    lead = lead_user(session, data.lead_user_id, errors)
     schools = resolve_urns(session, data.schools, field="schools", errors=errors)
     _refuse_closed(data.schools, schools, errors)
-    _check_lead(session, lead, data.lead_override_reason, errors)
+    check_lead(session, lead, data.lead_override_reason, errors)
     if errors:
         raise ValidationFailed(errors)
     _refuse_taken_name(session, data.name, data.academic_year)
     _refuse_elsewhere(session, data.schools, schools, data.academic_year, None)
     collaborative = Collaborative(**data.model_dump(mode="json", exclude={"schools"}), updated_by=by.label)
+    collaborative.lead_override_reason = data.lead_override_reason or None  # a blank reason is none
     session.add(collaborative)
-    _flush(session, what="collaborative")
-    _add_members(session, collaborative, (s.id for s in schools))
-    _flush(session, what="collaborative")
+    flush_or_conflict(session, what="collaborative")
+    add_members(session, collaborative, (s.id for s in schools))
+    flush_or_conflict(session, what="collaborative")
     set_lead(session, collaborative, None, lead, by=by)
     return collaborative
 
@@ -312,14 +312,16 @@ def update(session: Session, collaborative_id: int, data: CollaborativeUpdate, *
     previous = collaborative.lead_user_id
     lead_changed = "lead_user_id" in changes and changes["lead_user_id"] != previous
     if lead_changed:
-        lead = _lead_user(session, changes["lead_user_id"], errors)
+        lead = lead_user(session, changes["lead_user_id"], errors)
     else:
         lead = session.get(User, previous) if previous is not None else None
     if lead_changed:
         # The reason was given for the previous lead; the new one needs their own, if any.
         changes.setdefault("lead_override_reason", None)
+    if "lead_override_reason" in changes:
+        changes["lead_override_reason"] = changes["lead_override_reason"] or None  # a blank reason is none
     if lead_changed or "lead_override_reason" in changes:
-        _check_lead(session, lead, changes.get("lead_override_reason", collaborative.lead_override_reason), errors)
+        check_lead(session, lead, changes.get("lead_override_reason", collaborative.lead_override_reason), errors)
     added: list[Row] = []
     removed: set[int] = set()
     if "schools" in changes:
@@ -350,9 +352,9 @@ def update(session: Session, collaborative_id: int, data: CollaborativeUpdate, *
         for link in session.scalars(select(CollaborativeSchool).where(
                 CollaborativeSchool.collaborative_id == collaborative.id, CollaborativeSchool.school_id.in_(removed))):
             session.delete(link)
-        _flush(session, what="collaborative")
-    _add_members(session, collaborative, (s.id for s in added))
-    _flush(session, what="collaborative")
+        flush_or_conflict(session, what="collaborative")
+    add_members(session, collaborative, (s.id for s in added))
+    flush_or_conflict(session, what="collaborative")
     if lead_changed:
         set_lead(session, collaborative, previous, lead, by=by)
     return collaborative
@@ -385,68 +387,3 @@ def delete(session: Session, collaborative_id: int, *, if_match: str | None, by:
     concurrency.flush(session, what="collaborative")
     session.delete(collaborative)
     concurrency.flush(session, what="collaborative")
-
-
-# --- roll forward -----------------------------------------------------------------------------
-
-
-def next_year(year: str) -> str:
-    start = int(year[:4]) + 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
-@dataclass
-class RolledForward:
-    collaborative: Collaborative
-    triads: list[Triad]
-    warnings: list[str]
-
-
-def roll_forward(session: Session, collaborative_id: int, *, lead_override_reason: str | None = None,
-                 by: Principal) -> RolledForward:
-    """Copy a collaborative, its open schools and its triads into the next academic year (officers)."""
-    from app.services import triads as triad_service  # triads build on this module
-
-    source = get(session, collaborative_id, by=by)
-    permissions.require_manage(by, "collaboratives")
-    year = next_year(source.academic_year)
-    if academic_year_problem(year):
-        raise ValidationFailed([FieldError("academic_year", f"{source.academic_year} is the last year there is")])
-    existing = session.scalar(select(Collaborative.id).where(Collaborative.name == source.name,
-                                                             Collaborative.academic_year == year))
-    if existing is not None:
-        raise Conflict(f"{source.name!r} is already in {year} (collaborative {existing}); it was rolled forward "
-                       "before", errors=[FieldError("academic_year", f"already rolled forward to {year}")])
-    errors: list[FieldError] = []
-    lead = _lead_user(session, source.lead_user_id, []) if source.lead_user_id else None
-    warnings: list[str] = []
-    if source.lead_user_id is not None and lead is None:
-        warnings.append("its lead is no longer a member of the partnership: the new year's has no lead")
-    reason = lead_override_reason or source.lead_override_reason
-    _check_lead(session, lead, reason, errors)
-    if errors:
-        raise ValidationFailed(errors)
-
-    schools = session.execute(
-        select(School.id, School.urn, School.name, School.status)
-        .join(CollaborativeSchool, CollaborativeSchool.school_id == School.id)
-        .where(CollaborativeSchool.collaborative_id == source.id)).all()
-    taken = elsewhere(session, [s.id for s in schools], year, None)
-    kept = []
-    for school in sorted(schools, key=lambda s: s.urn):
-        if school.status == SchoolStatus.closed.value:
-            warnings.append(f"{school.name} ({school.urn}) is closed and was left out")
-        elif school.id in taken:
-            warnings.append(f"{school.name} ({school.urn}) is already in {taken[school.id]!r} in {year} and was "
-                            "left out")
-        else:
-            kept.append(school)
-    copy = Collaborative(name=source.name, phase=source.phase, academic_year=year, budget_pounds=source.budget_pounds,
-                         lead_user_id=lead.id if lead else None, lead_override_reason=reason, updated_by=by.label)
-    session.add(copy)
-    _flush(session, what="collaborative")
-    _add_members(session, copy, (s.id for s in kept))
-    _flush(session, what="collaborative")
-    set_lead(session, copy, None, lead, by=by)
-    triads = triad_service.copy_into(session, source, copy, {s.id for s in kept}, warnings=warnings, by=by)
-    return RolledForward(copy, triads, warnings)

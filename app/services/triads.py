@@ -27,10 +27,10 @@ from app.services.collaboratives import (
     Listed,
     ListFilters,
     Page,
+    flush_or_conflict,
     keyset_page,
     resolve_urns,
 )
-from app.services.collaboratives import _flush as flush_or_conflict
 from app.services.concurrency import require_match
 from app.services.paging import clamp_limit
 from app.services.principal import Principal, bind

@@ -17,7 +17,7 @@ from app.models.collaborative import (
     Triad,
     TriadSchool,
 )
-from app.services import accounts, collaboratives
+from app.services import accounts, collaboratives, rollover
 from app.services.collaboratives import ListFilters
 from tests import factories
 
@@ -287,7 +287,7 @@ class TestPermissions:
             with pytest.raises(Forbidden):
                 collaboratives.delete(session, made.id, if_match='"1"', by=by)
             with pytest.raises(Forbidden):
-                collaboratives.roll_forward(session, made.id, by=by)
+                rollover.roll_forward(session, made.id, by=by)
             # ... but every member reads them.
             assert collaboratives.get(session, made.id, by=by).id == made.id
             assert collaboratives.page(session, ListFilters(), by=by).total == 1
@@ -298,7 +298,7 @@ class TestPermissions:
                      lambda: collaboratives.update(session, theirs.id, CollaborativeUpdate(budget_pounds=1),
                                                    if_match='"1"', by=officer),
                      lambda: collaboratives.delete(session, theirs.id, if_match='"1"', by=officer),
-                     lambda: collaboratives.roll_forward(session, theirs.id, by=officer)):
+                     lambda: rollover.roll_forward(session, theirs.id, by=officer)):
             with pytest.raises(NotFound):
                 call()
         assert collaboratives.page(session, ListFilters(), by=officer).total == 0
@@ -313,7 +313,7 @@ class TestRollForward:
         factories.make_triad(session, source, schools[:3], name="Triad A")
         factories.make_triad(session, source, [schools[3], closed], name="Triad B")
 
-        result = collaboratives.roll_forward(session, source.id, by=officer)
+        result = rollover.roll_forward(session, source.id, by=officer)
         copy = result.collaborative
         assert (copy.name, copy.academic_year, copy.budget_pounds, copy.lead_user_id) == \
             ("City primary", "2026/27", 900, lead.id)
@@ -323,22 +323,22 @@ class TestRollForward:
         assert lead_grants(session, copy.id) == {lead.id} and lead_grants(session, source.id) == {lead.id}
 
         with pytest.raises(Conflict) as exc:
-            collaboratives.roll_forward(session, source.id, by=officer)
+            rollover.roll_forward(session, source.id, by=officer)
         assert "2026/27" in exc.value.detail
 
     def test_the_lead_check_is_asked_again(self, session, world, officer, schools):
         lead = head_of(session, world, schools[0], overall_effectiveness=3)
         source = factories.make_collaborative(session, world.ours, schools[1:3], lead=lead)
         with pytest.raises(ValidationFailed) as exc:
-            collaboratives.roll_forward(session, source.id, by=officer)
+            rollover.roll_forward(session, source.id, by=officer)
         assert set(refusal(exc)) == {"lead_override_reason"}
-        copy = collaboratives.roll_forward(session, source.id, lead_override_reason="interim", by=officer)
+        copy = rollover.roll_forward(session, source.id, lead_override_reason="interim", by=officer)
         assert copy.collaborative.lead_override_reason == "interim"
 
     def test_a_school_already_placed_next_year_is_left_out(self, session, world, officer, schools):
         source = factories.make_collaborative(session, world.ours, schools[:2])
         factories.make_collaborative(session, world.ours, [schools[0]], academic_year="2026/27", name="Elsewhere")
-        result = collaboratives.roll_forward(session, source.id, by=officer)
+        result = rollover.roll_forward(session, source.id, by=officer)
         assert [s.urn for s in collaboratives.view(session, result.collaborative).schools] == [schools[1].urn]
         assert any("Elsewhere" in w for w in result.warnings)
 
@@ -384,3 +384,11 @@ class TestList:
             return counted.count
 
         assert cost(2) == cost(30) == 3
+
+
+def test_a_blank_reason_is_stored_as_none(session, world, officer):
+    made = collaboratives.create(session, new(lead_override_reason="  "), by=officer)
+    assert made.lead_override_reason is None
+    changed = collaboratives.update(session, made.id, CollaborativeUpdate(lead_override_reason=""), if_match='"1"',
+                                    by=officer)
+    assert changed.lead_override_reason is None and changed.version == 1

@@ -35,7 +35,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, func, insert, inspect, select
+from sqlalchemy import JSON, Row, TypeDecorator, bindparam, func, insert, inspect, select
 from sqlmodel import Session
 
 import app.models  # noqa: F401 (every table registered, so that the audited tables are all known)
@@ -176,18 +176,46 @@ def record_bulk(session: Session, events: Mapping[str, Iterable[tuple[int, str, 
     """Record what batched Core writes did, which no flush sees: `events` maps a table's name to its
     (record id, action, {field: [before, after]}) triples. One executemany for all of them, however
     many; returns how many events were written."""
-    common = {"occurred_at": utcnow(), "partnership_id": by.partnership_id} | _actor(by)
     rows = []
+    encode = _ENCODER.encode
     for table, triples in events.items():
         if table in NOT_AUDITED_TABLES:
             raise ValueError(f"{table} is not audited")
         for record_id, action, changes in triples:
-            rows.append(common | {"table_name": table, "record_id": record_id, "action": action,
-                                  "changes": {k: [plain(b), plain(a)] for k, (b, a) in changes.items()
-                                              if k not in SECRET_COLUMNS}})
+            if not SECRET_COLUMNS.isdisjoint(changes):
+                changes = {k: v for k, v in changes.items() if k not in SECRET_COLUMNS}
+            try:
+                text = encode(changes)
+            except ValueError:  # NaN or infinity, which JSON cannot hold
+                text = encode(plain(changes))
+            rows.append({"table_name": table, "record_id": record_id, "action": action, "changes": text})
     if rows:
-        session.connection().execute(insert(_TABLE), rows)
+        # A national import records some 80,000 events: the JSON is written here by the C encoder,
+        # and what every row shares is bound once, not once a row.
+        common = {"occurred_at": utcnow(), "partnership_id": by.partnership_id} | _actor(by)
+        stmt = insert(_TABLE).values(common | {"changes": bindparam("changes", type_=_EncodedJSON())})
+        session.connection().execute(stmt, rows)
     return len(rows)
+
+
+class _EncodedJSON(TypeDecorator):
+    """A JSON column's value already encoded (by record_bulk), handed to the driver as it is."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):  # noqa: ANN001, ANN201
+        return None
+
+
+def _json_default(value: Any) -> Any:
+    converted = plain(value)
+    if converted is value:
+        raise TypeError(f"cannot record a {type(value).__name__}")
+    return converted
+
+
+_ENCODER = json.JSONEncoder(default=_json_default, allow_nan=False)
 
 
 # --- reading --------------------------------------------------------------------------------------

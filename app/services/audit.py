@@ -190,8 +190,8 @@ def record_bulk(session: Session, events: Mapping[str, Iterable[tuple[int, str, 
                 text = encode(plain(changes))
             rows.append({"table_name": table, "record_id": record_id, "action": action, "changes": text})
     if rows:
-        # A national import records some 80,000 events: the JSON is written here by the C encoder,
-        # and what every row shares is bound once, not once a row.
+        # A national import records some 80,000 events: their JSON is written above by the C
+        # encoder, not converted value by value; what every row shares is given once, in the statement.
         common = {"occurred_at": utcnow(), "partnership_id": by.partnership_id} | _actor(by)
         stmt = insert(_TABLE).values(common | {"changes": bindparam("changes", type_=_EncodedJSON())})
         session.connection().execute(stmt, rows)

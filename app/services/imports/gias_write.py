@@ -12,6 +12,7 @@ school by URN, and one SELECT afterwards reads back the ids of the schools and o
 the import wrote, for the school ids the rest needs and for the audit trail's record ids.
 """
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -57,14 +58,8 @@ def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: P
         except IntegrityError:
             raise Conflict("another import or edit added some of these schools at the same moment; nothing "
                            "was imported, run the import again") from None
-    events: dict[str, list] = {"school": [], "inspection": []}
     if plan.updates:
         _update(session, plan.updates, by, now)
-        for school, changes in plan.updates:
-            recorded = {k: [school[k], v] for k, v in changes.items()}
-            if not school["from_gias"]:
-                recorded["from_gias"] = [False, True]
-            events["school"].append((school["id"], audit.action_for(recorded), recorded))
     if plan.claimed:
         # No value changes, but what may be edited by hand does: a new version, so that a form
         # opened before the import cannot save a field GIAS now keeps without being told.
@@ -77,8 +72,8 @@ def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: P
             loaded = session.identity_map.get(identity_key(School, school_id))
             if loaded is not None:
                 session.expire(loaded)
+    outcomes: dict[int, dict] = {}
     if plan.inspections:
-        outcomes = {}
         for data in {id(data): data for _, _, data in plan.inspections}.values():
             outcomes[id(data)] = {
                 "framework": data.framework.value, "overall_effectiveness": data.overall_effectiveness,
@@ -107,17 +102,33 @@ def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: P
             ids[urn] = school_id
             if inspection_id is not None:
                 inspection_ids[urn] = inspection_id
-    for values in plan.creates:
-        events["school"].append((ids[values["urn"]], "create", {
-            k: [None, v] for k, v in (values | {"engaged": True, "from_gias": True}).items() if v is not None}))
     if plan.inspections:
         _refresh_latest(session, plan, existing, ids, outcomes, by, now)
-        for urn, inspected_on, data in plan.inspections:
-            values = {"school_id": ids[urn], "inspected_on": inspected_on} | outcomes[id(data)]
-            events["inspection"].append((inspection_ids[urn], "create",
-                                         {k: [None, v] for k, v in values.items() if v is not None}))
-    events["school"].extend((school_id, "update", {"from_gias": [False, True]}) for school_id in plan.claimed)
-    audit.record_bulk(session, events, by=by)
+    audit.record_bulk(session, {"school": _school_events(plan, ids),
+                                "inspection": _inspection_events(plan, ids, inspection_ids, outcomes)}, by=by)
+
+
+# The events are made one at a time as record_bulk writes them, never all kept at once: a national
+# import's million [before, after] pairs held together kept Python's garbage collector sweeping the
+# whole heap, which cost more than writing them.
+def _school_events(plan: "_Plan", ids: dict[str, int]) -> Iterator[tuple[int, str, dict]]:
+    owned = {"engaged": True, "from_gias": True}
+    for values in plan.creates:
+        yield ids[values["urn"]], "create", {k: [None, v] for k, v in (values | owned).items() if v is not None}
+    for school, changes in plan.updates:
+        recorded = {k: [school[k], v] for k, v in changes.items()}
+        if not school["from_gias"]:
+            recorded["from_gias"] = [False, True]
+        yield school["id"], audit.action_for(recorded), recorded
+    for school_id in plan.claimed:
+        yield school_id, "update", {"from_gias": [False, True]}
+
+
+def _inspection_events(plan: "_Plan", ids: dict[str, int], inspection_ids: dict[str, int],
+                       outcomes: dict[int, dict]) -> Iterator[tuple[int, str, dict]]:
+    for urn, inspected_on, data in plan.inspections:
+        values = {"school_id": ids[urn], "inspected_on": inspected_on} | outcomes[id(data)]
+        yield inspection_ids[urn], "create", {k: [None, v] for k, v in values.items() if v is not None}
 
 
 def _refresh_latest(session: Session, plan: "_Plan", existing: dict[str, dict], ids: dict[str, int],

@@ -21,7 +21,7 @@ from app.models.collaborative import (
 )
 from app.models.school import School, SchoolStatus
 from app.models.visit import TriadVisit
-from app.services import accounts, concurrency, partnerships, permissions
+from app.services import accounts, concurrency, group_members, partnerships, permissions
 from app.services.concurrency import require_match
 from app.services.paging import SortKey, apply_keyset, clamp_limit, decode_cursor, encode_cursor
 from app.services.principal import Principal, bind
@@ -93,18 +93,7 @@ def _filtered(stmt, filters: ListFilters):
 
 def members(session: Session, ids: Iterable[int]) -> dict[int, list[Row]]:
     """The schools (urn, name) of each collaborative, by URN: one query for a whole page."""
-    ids = list(ids)
-    found: dict[int, list[Row]] = {i: [] for i in ids}
-    if not ids:
-        return found
-    rows = session.execute(
-        select(CollaborativeSchool.collaborative_id.label("owner"), School.urn, School.name)
-        .join(School, School.id == CollaborativeSchool.school_id)
-        .where(CollaborativeSchool.collaborative_id.in_(ids))
-    ).all()
-    for row in sorted(rows, key=lambda r: r.urn):
-        found[row.owner].append(row)
-    return found
+    return group_members.schools_of(session, CollaborativeSchool, "collaborative_id", ids)
 
 
 def page(session: Session, filters: ListFilters, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None,

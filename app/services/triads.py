@@ -21,7 +21,7 @@ from app.models.collaborative import (
 )
 from app.models.school import School
 from app.models.visit import TriadVisit
-from app.services import concurrency, permissions
+from app.services import concurrency, group_members, permissions
 from app.services.collaboratives import (
     DEFAULT_LIMIT,
     Listed,
@@ -63,16 +63,7 @@ def _filtered(stmt, filters: ListFilters):
 
 def members(session: Session, ids: Iterable[int]) -> dict[int, list[Row]]:
     """The schools (urn, name) of each triad, by URN: one query for a whole page."""
-    ids = list(ids)
-    found: dict[int, list[Row]] = {i: [] for i in ids}
-    if not ids:
-        return found
-    rows = session.execute(
-        select(TriadSchool.triad_id.label("owner"), School.urn, School.name)
-        .join(School, School.id == TriadSchool.school_id).where(TriadSchool.triad_id.in_(ids))).all()
-    for row in sorted(rows, key=lambda r: r.urn):
-        found[row.owner].append(row)
-    return found
+    return group_members.schools_of(session, TriadSchool, "triad_id", ids)
 
 
 def page(session: Session, filters: ListFilters, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None,

@@ -6,7 +6,7 @@ of the generated partnerships with its read-write token (bench-tokens.json, writ
 
 - Reads: a page of the schools list (the first page, a phase filter, or the page after it via
   ``next_cursor``) or one school.
-- Writes: PATCH a school's head's name with ``If-Match`` after a GET (412, when another client
+- Writes: PATCH a school's not-engaged reason (a partnership field, which GIAS does not own) with ``If-Match`` after a GET (412, when another client
   changed the school in between, is a correct answer and counted apart), or POST an indicator with
   a source of its own (so it never legitimately conflicts).
 
@@ -80,7 +80,7 @@ class Tally:
     server_errors: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     patch_conflicts: int = 0
-    # (slug, urn) -> [(version, head's name)] of every acknowledged PATCH
+    # (slug, urn) -> [(version, not-engaged reason)] of every acknowledged PATCH
     patches: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
     # (slug, urn) -> {indicator id: (source, value)} of every 201
     indicators: dict[tuple[str, str], dict[int, tuple[str, float]]] = field(default_factory=lambda: defaultdict(dict))
@@ -182,7 +182,7 @@ class Client:
         self.writes += 1
         name = f"Load {self.run_id} c{self.number} w{self.writes}"
         response = await self.request("patch school", "PATCH", f"/api/v1/schools/{urn}",
-                                      json={"headteacher_name": name}, headers={"If-Match": got.headers["etag"]},
+                                      json={"engaged": False, "not_engaged_reason": name}, headers={"If-Match": got.headers["etag"]},
                                       expect=(200, 412))
         if response is None:
             return
@@ -262,8 +262,8 @@ async def verify_writes(base_url: str, tenants: list[Tenant], tally: Tally) -> d
             checked_patches += len(acknowledged)
             if school["version"] < version:
                 lost.append(f"{slug}/{urn}: at version {school['version']}, but a PATCH to {version} was acknowledged")
-            elif school["version"] == version and school["headteacher_name"] != name:
-                lost.append(f"{slug}/{urn}: head is {school['headteacher_name']!r}, acknowledged {name!r}")
+            elif school["version"] == version and school["not_engaged_reason"] != name:
+                lost.append(f"{slug}/{urn}: reason is {school['not_engaged_reason']!r}, acknowledged {name!r}")
             elif school["version"] > version:
                 # A PATCH whose answer never arrived (a transport error) may still have been applied.
                 superseded_by_unacknowledged += 1

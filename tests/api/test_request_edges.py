@@ -31,15 +31,22 @@ class TestIfMatch:
 
     def test_every_operation_answering_428_requires_if_match_in_openapi(self, client):
         paths = client.get("/openapi.json").json()["paths"]
-        checked = 0
-        for item in paths.values():
-            for operation in item.values():
+        checked = set()
+        for path, item in paths.items():
+            for method, operation in item.items():
                 if "428" not in operation.get("responses", {}):
                     continue
                 header = [p for p in operation["parameters"] if p["in"] == "header" and p["name"] == "If-Match"]
                 assert header and header[0]["required"] is True, operation["operationId"]
-                checked += 1
-        assert checked == 6  # PATCH/DELETE school, PUT/DELETE inspection, PATCH/DELETE indicator
+                checked.add(f"{method.upper()} {path.removeprefix('/api/v1')}")
+        # Every change or removal of a versioned record, and nothing else.
+        versioned = ["/schools/{urn}", "/schools/{urn}/inspections/{inspection_id}",
+                     "/schools/{urn}/indicators/{indicator_id}", "/visits/{visit_id}",
+                     "/visits/{visit_id}/actions/{action_id}", "/collaboratives/{collaborative_id}",
+                     "/triads/{triad_id}"]
+        expected = {f"DELETE {p}" for p in versioned} | {
+            f"{'PUT' if 'inspection' in p else 'PATCH'} {p}" for p in versioned}
+        assert checked == expected
 
 
 class TestBodyLimit:

@@ -6,9 +6,10 @@ of the generated partnerships with its read-write token (bench-tokens.json, writ
 
 - Reads: a page of the schools list (the first page, a phase filter, or the page after it via
   ``next_cursor``) or one school.
-- Writes: PATCH a school's not-engaged reason (a partnership field, which GIAS does not own) with ``If-Match`` after a GET (412, when another client
-  changed the school in between, is a correct answer and counted apart), or POST an indicator with
-  a source of its own (so it never legitimately conflicts).
+- Writes: PATCH a school's not-engaged reason (a partnership's own field: GIAS owns the head's
+  name) with ``If-Match`` after a GET (412, when another client changed the school in between,
+  is a correct answer and counted apart), or POST an indicator with a source of its own (so it
+  never legitimately conflicts).
 
 After the mixed run every acknowledged write is read back through the API: each 2xx PATCH must
 be reflected (or superseded by a later acknowledged one), each 201 indicator must be there with
@@ -182,7 +183,8 @@ class Client:
         self.writes += 1
         name = f"Load {self.run_id} c{self.number} w{self.writes}"
         response = await self.request("patch school", "PATCH", f"/api/v1/schools/{urn}",
-                                      json={"engaged": False, "not_engaged_reason": name}, headers={"If-Match": got.headers["etag"]},
+                                      json={"engaged": False, "not_engaged_reason": name},
+                                      headers={"If-Match": got.headers["etag"]},
                                       expect=(200, 412))
         if response is None:
             return

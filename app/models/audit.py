@@ -23,6 +23,8 @@ class AuditEvent(TenantScoped, table=True):
     __table_args__ = (
         Index("ix_audit_event_record", "partnership_id", "table_name", "record_id", "id"),
         Index("ix_audit_event_time", "partnership_id", "occurred_at", "id"),
+        # A record's history with its parts' (a visit's actions, removed ones included).
+        Index("ix_audit_event_parent", "partnership_id", "parent_table", "parent_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -33,6 +35,10 @@ class AuditEvent(TenantScoped, table=True):
     table_name: str = Field(max_length=60)
     record_id: int
     action: str = Field(max_length=10)
+    # The record this one belongs to, for a table that names one (`__audit_parent__`): a visit
+    # action's visit. Its history then shows the action's events, even once the action is gone.
+    parent_table: str | None = Field(default=None, max_length=60)
+    parent_id: int | None = None
     # {field: [before, after]}; secrets (hashes, keys) are never recorded.
     changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 

@@ -74,6 +74,8 @@ class VisitAction(TenantScoped, Versioned, table=True):
     """An action agreed at a visit: what, who, by when, and whether it was done."""
 
     __tablename__ = "visit_action"
+    # Its audit events belong to its visit's history too (app.services.audit).
+    __audit_parent__ = ("triad_visit", "visit_id")
 
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="triad_visit.id", index=True, ondelete="CASCADE")

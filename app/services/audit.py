@@ -35,7 +35,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Row, TypeDecorator, bindparam, func, insert, inspect, select
+from sqlalchemy import JSON, Row, TypeDecorator, and_, bindparam, func, insert, inspect, or_, select
 from sqlmodel import Session
 
 import app.models  # noqa: F401 (every table registered, so that the audited tables are all known)
@@ -62,6 +62,7 @@ _NOISE_BY_TABLE = {
 _TABLE = AuditEvent.__table__
 DEFAULT_LIMIT = 50
 CSV_MAX_ROWS = 50_000
+HISTORY_LIMIT = 100
 SORT = "-id"  # newest first: events are numbered as they are written
 
 
@@ -166,9 +167,18 @@ def record_flush(session: Session) -> None:
         return
     common = {"occurred_at": utcnow()} | _actor(session.info.get(PRINCIPAL_KEY))
     rows = [common | {"partnership_id": obj.partnership_id, "table_name": table, "record_id": obj.id,
-                      "action": action, "changes": changes}
+                      "action": action, "changes": changes} | _parent(obj)
             for obj, table, action, changes in events]
     session.connection().execute(insert(_TABLE), rows)
+
+
+def _parent(obj: Any) -> dict[str, Any]:
+    """The record `obj` belongs to, if its class names one: `__audit_parent__ = (table, attribute)`."""
+    parent = getattr(type(obj), "__audit_parent__", None)
+    if parent is None:
+        return {"parent_table": None, "parent_id": None}
+    table, attribute = parent
+    return {"parent_table": table, "parent_id": getattr(obj, attribute)}
 
 
 def record_bulk(session: Session, events: Mapping[str, Iterable[tuple[int, str, Mapping[str, list]]]], *,
@@ -296,6 +306,17 @@ def newest(session: Session, filters: AuditFilters, *, limit: int = CSV_MAX_ROWS
     permissions.require_audit_reader(by)
     _check(filters)
     stmt = _filtered(select(*COLUMNS), filters).order_by(AuditEvent.id.desc()).limit(limit)
+    return list(session.execute(stmt).all())
+
+
+def history(session: Session, table: str, record_id: int, *, limit: int = HISTORY_LIMIT) -> list[Row]:
+    """The newest `limit` events of one record and of the records that belong to it (a visit and its
+    actions, removed ones included), newest first. The caller has checked that the reader may see
+    the record; seeing its history needs nothing more."""
+    stmt = (select(*COLUMNS)
+            .where(or_(and_(AuditEvent.table_name == table, AuditEvent.record_id == record_id),
+                       and_(AuditEvent.parent_table == table, AuditEvent.parent_id == record_id)))
+            .order_by(AuditEvent.id.desc()).limit(limit))
     return list(session.execute(stmt).all())
 
 

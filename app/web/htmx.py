@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2_fragments import render_blocks
 
 from app.config import get_settings
 from app.security import same, sign
@@ -63,19 +64,26 @@ def redirect(request: Request, url: str, *, banner: str | None = None) -> Respon
 
 def render(request: Request, template: str, context: dict[str, Any], *, block: str | None = None,
            status_code: int = 200, headers: dict[str, str] | None = None,
-           banner: str | None = None) -> HTMLResponse:
+           banner: str | None = None, also: tuple[str, ...] = ()) -> HTMLResponse:
     """The whole page, or only `block` when htmx asked for a fragment. Varies on HX-Request.
 
     A whole page shows (and uses up) the banner a redirect left; a fragment given `banner` carries
-    it out of band, into the page's banner slot."""
+    it out of band, into the page's banner slot. `also` names further blocks sent with a fragment
+    out of band (their templates mark their root `hx-swap-oob` when the block is in `oob`): parts
+    of the page that a change elsewhere made stale, such as a record's history."""
     context = {"request": request, "csrf_token": csrf_token(request),
-               "principal": getattr(request.state, "principal", None), **context}
+               "principal": getattr(request.state, "principal", None), "oob": frozenset(also), **context}
     kwargs: dict[str, Any] = {"status_code": status_code, "headers": {"Vary": "HX-Request", **(headers or {})}}
     if block and is_fragment(request):
+        names = [block, *also]
         if banner:
-            context |= {"banner": banner, "banner_oob": True}
-            return templates.TemplateResponse(request, template, context, block_names=[block, "banner"], **kwargs)
+            html = render_blocks(templates.env, template, names, **context)
+            slot = templates.env.get_template("components/banner.html").module.banner(banner, oob=True)
+            return HTMLResponse(html + str(slot), **kwargs)
+        if len(names) > 1:
+            return templates.TemplateResponse(request, template, context, block_names=names, **kwargs)
         return templates.TemplateResponse(request, template, context, block_name=block, **kwargs)
+    context["oob"] = frozenset()
     carried = request.cookies.get(BANNER_COOKIE)
     context["banner"] = banner or _unseal(carried)
     response = templates.TemplateResponse(request, template, context, **kwargs)

@@ -16,6 +16,8 @@ from app.web import (
     settings_partnership,
     settings_people,
     settings_tokens,
+    visit_actions,
+    visits,
 )
 from app.web.htmx import is_fragment, render
 from app.web.security import SignInRequired, sign_in_url, verify_csrf
@@ -32,6 +34,8 @@ web_router.include_router(settings_partnership.router)
 web_router.include_router(school_edit.router)
 web_router.include_router(school_records.router)
 web_router.include_router(audit.router)
+web_router.include_router(visits.router)
+web_router.include_router(visit_actions.router)
 
 
 @web_router.get("/", include_in_schema=False)

@@ -58,6 +58,8 @@ def upgrade() -> None:
     sa.Column('table_name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('parent_table', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('changes', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['actor_token_id'], ['api_token.id'], name=op.f('fk_audit_event_actor_token_id_api_token'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['actor_user_id'], ['app_user.id'], name=op.f('fk_audit_event_actor_user_id_app_user'), ondelete='SET NULL'),
@@ -68,6 +70,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_partnership_id'), ['partnership_id'], unique=False)
         batch_op.create_index('ix_audit_event_record', ['partnership_id', 'table_name', 'record_id', 'id'], unique=False)
         batch_op.create_index('ix_audit_event_time', ['partnership_id', 'occurred_at', 'id'], unique=False)
+        batch_op.create_index('ix_audit_event_parent', ['partnership_id', 'parent_table', 'parent_id', 'id'],
+                              unique=False)
 
     op.create_table('collaborative_school',
     sa.Column('partnership_id', sa.Integer(), nullable=False),
@@ -228,6 +232,7 @@ def downgrade() -> None:
 
     op.drop_table('collaborative_school')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_parent')
         batch_op.drop_index('ix_audit_event_time')
         batch_op.drop_index('ix_audit_event_record')
         batch_op.drop_index(batch_op.f('ix_audit_event_partnership_id'))

@@ -257,7 +257,7 @@ def import_gias(
 def demo_data(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing if the demo partnership exists")] = False,
 ) -> None:
-    """Build a fictional partnership of about 70 schools, an officer, a viewer and an API token."""
+    """Build a fictional partnership of about 70 schools, its people, an API token and a term of peer review."""
     from app.services import demo
 
     credentials = Path(get_settings().database_url.removeprefix("sqlite:///")).parent / "demo-credentials.txt"
@@ -270,18 +270,11 @@ def demo_data(
                 return
             raise fail("the demo partnership already exists")
         result = demo.build(session)
-    lines = [
-        f"demo partnership: {result.partnership.name} ({result.schools} schools)",
-        f"officer: {result.officer_email}  password: {result.officer_password}",
-        f"viewer:  {result.viewer_email}  password: {result.viewer_password}",
-        f"API token (read, write): {result.token}",
-    ]
+    lines = demo.credential_lines(result)
     if get_settings().is_sqlite:
-        credentials.parent.mkdir(parents=True, exist_ok=True)
-        credentials.write_text("\n".join(lines) + "\n")
-        credentials.chmod(0o600)
+        demo.write_credentials(credentials, lines)
     for line in lines:
-        out.print(line)
+        out.print(line, soft_wrap=True)
 
 
 class Scale(StrEnum):
@@ -344,7 +337,9 @@ def generate(
         schools = sum(p.schools for p in members)
         named = members[0].slug if len(members) == 1 else f"{len(members)} partnerships"
         out.print(f"{kind}: {named}: {schools} schools, {sum(p.inspections for p in members)} inspections, "
-                  f"{sum(p.indicators for p in members)} indicators")
+                  f"{sum(p.indicators for p in members)} indicators, {sum(p.collaboratives for p in members)} "
+                  f"collaboratives, {sum(p.triads for p in members)} triads, {sum(p.visits for p in members)} "
+                  f"visit records with {sum(p.visit_actions for p in members)} actions")
     out.print(f"generated the {scale.value} register in {seconds:.1f} s")
     out.print(f"slugs and API tokens (read, write): {tokens_file}")
 

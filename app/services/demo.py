@@ -6,8 +6,9 @@ family names, and LA code 990 is not in use by any English authority.
 
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -18,7 +19,7 @@ from app.models.indicator import Indicator
 from app.models.inspection import Inspection, InspectionWrite, ReportCardGrade
 from app.models.partnership import Partnership
 from app.models.school import School
-from app.services import accounts, inspections, partnerships, tokens
+from app.services import accounts, demo_triads, inspections, partnerships, tokens
 from app.services.principal import bind
 
 DEMO_SLUG = "northfield"
@@ -59,6 +60,29 @@ class DemoResult:
     viewer_password: str
     token: str
     schools: int
+    # The lead headteachers and headteachers of this year's peer review (app.services.demo_triads).
+    people: list[demo_triads.DemoAccount] = field(default_factory=list)
+    peer_review: str = ""
+
+
+def credential_lines(result: DemoResult) -> list[str]:
+    """What the demo command prints and keeps in the credentials file: the partnership, each account
+    with its password, and the API token."""
+    return [
+        f"demo partnership: {result.partnership.name} ({result.schools} schools)",
+        *([result.peer_review] if result.peer_review else []),
+        f"officer: {result.officer_email}  password: {result.officer_password}",
+        f"viewer:  {result.viewer_email}  password: {result.viewer_password}",
+        *(person.line() for person in result.people),
+        f"API token (read, write): {result.token}",
+    ]
+
+
+def write_credentials(path: Path, lines: list[str]) -> None:
+    """Keep the demo's credentials beside the SQLite database, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
 
 
 def exists(session: Session) -> bool:
@@ -100,7 +124,8 @@ def _inspection_history(rng: random.Random) -> list[InspectionWrite]:
 
 
 def build(session: Session, *, seed: int = 2026) -> DemoResult:
-    """Create the demo partnership with about 70 schools, accounts and a token."""
+    """Create the demo partnership with about 70 schools, accounts, a token, and this academic
+    year's collaboratives, triads and a term of visit records (app.services.demo_triads)."""
     rng = random.Random(seed)
     with all_tenants(session):
         partnership = partnerships.create(session, name="Northfield Schools Partnership", slug=DEMO_SLUG,
@@ -171,5 +196,9 @@ def build(session: Session, *, seed: int = 2026) -> DemoResult:
                                       password=viewer_password)
         accounts.grant(session, officer, partnership, Role.officer.value)
         accounts.grant(session, viewer, partnership, Role.viewer.value)
+    year = demo_triads.build(session, partnership, officer, rng)
     _, token = tokens.create(session, name="Demo alliance sync", scopes="read write", by=by)
-    return DemoResult(partnership, officer.email, officer_password, viewer.email, viewer_password, token, count)
+    summary = (f"peer review {partnership.current_academic_year}: {year.collaboratives} collaboratives, "
+               f"{year.triads} triads, {year.visits} visit records")
+    return DemoResult(partnership, officer.email, officer_password, viewer.email, viewer_password, token, count,
+                      year.accounts, summary)

@@ -9,6 +9,7 @@ from app.web import (
     audit,
     auth,
     calendar,
+    collaboratives,
     imports,
     school_edit,
     school_records,
@@ -16,6 +17,7 @@ from app.web import (
     settings_partnership,
     settings_people,
     settings_tokens,
+    triads,
     visit_actions,
     visits,
 )
@@ -34,6 +36,8 @@ web_router.include_router(settings_partnership.router)
 web_router.include_router(school_edit.router)
 web_router.include_router(school_records.router)
 web_router.include_router(audit.router)
+web_router.include_router(collaboratives.router)
+web_router.include_router(triads.router)
 web_router.include_router(visits.router)
 web_router.include_router(visit_actions.router)
 

@@ -38,6 +38,7 @@ from app.services import accounts, collaboratives, triad_composer, triads, visit
 from app.services.concurrency import etag
 from app.services.principal import Principal, bind
 from app.services.standing import Standing, standings
+from app.services.terms import term_of
 from app.services.visits import VisitView
 
 PRIMARY_PHASES = ("primary", "infant", "junior", "nursery")
@@ -227,14 +228,6 @@ class PeerReview:
     collaboratives: int = 0
     triads: int = 0
     visits: int = 0
-
-
-def term_start(day: date) -> date:
-    """The first day of the school term `day` falls in, roughly: autumn from 1 September, spring
-    from 1 January, summer from 15 April (after Easter)."""
-    if day.month >= 9:
-        return date(day.year, 9, 1)
-    return date(day.year, 4, 15) if day >= date(day.year, 4, 15) else date(day.year, 1, 1)
 
 
 @dataclass
@@ -540,7 +533,7 @@ def build(session: Session, partnership: Partnership, officer: User, rng: random
     today = date.today()
     year_start = date(int(partnership.current_academic_year[:4]), 9, 1)
     # Visits this term; in its first weeks, those of the weeks before it too (but never of last year).
-    since = max(year_start, min(term_start(today), today - timedelta(weeks=3)), today - timedelta(weeks=10))
+    since = max(year_start, min(term_of(today).start, today - timedelta(weeks=3)), today - timedelta(weeks=10))
     by_officer = accounts.principal_for(session, officer, partnership.id)
     schools = _schools(session)
     term = _Term(

@@ -12,8 +12,10 @@ same file the GIAS benchmark imports), so every benchmark measures the same data
 The national partnership is filled by the GIAS import itself. The others are copies of its open
 schools (with their inspections), written with bulk Core statements that each name the row's
 partnership, plus the partnership's own fields (engagement, LA category, head's start date) and
-a few indicators per school. Each partnership gets an API token with read and write scopes and no
-officer; the plain tokens are returned once, for the caller to keep.
+a few indicators per school. Every partnership then gets its peer-review network: collaboratives,
+triads and visit records with their actions, over two academic years (app/services/generate_triads.py).
+Each partnership gets an API token with read and write scopes and no officer; the plain tokens are
+returned once, for the caller to keep.
 
 Every partnership this module makes has a slug starting with ``bench-``, so that ``force`` can
 replace an earlier generation without touching anything else.
@@ -23,7 +25,7 @@ import csv
 import random
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -43,6 +45,7 @@ from app.models.partnership import Partnership
 from app.models.school import School
 from app.security import new_api_token
 from app.services import accounts, demo, partnerships
+from app.services.generate_triads import Progress, chunks, delete_generated_people, insert, write_networks
 from app.services.imports import gias
 
 SCALES = ("national", "partnership", "small")
@@ -58,15 +61,12 @@ LA_PARTNERSHIPS = 149  # beside the region: about 150 partnerships in all
 LA_SCHOOLS_TARGET = 23_500
 SMALL_SIZES = {"partnership": (150, 100, 50), "small": (100, 60)}
 INDICATOR_SOURCE = "Generated"
-CHUNK = 5_000
 
 # The latest inspection kept on the school row (written when the database has the columns).
 LATEST_COLUMNS = {"latest_inspected_on": sa.Date(), "latest_framework": sa.String(20),
                   "latest_headline": sa.String(30)}
 NOT_ENGAGED_REASONS = ["Trust runs its own peer review", "Headteacher on long-term leave",
                        "Joining in spring term", "New headteacher settling in"]
-
-Progress = Callable[[str, int, int | None], None]
 
 
 class DatabaseNotEmpty(Exception):
@@ -86,6 +86,10 @@ class GeneratedPartnership:
     schools: int = 0
     inspections: int = 0
     indicators: int = 0
+    collaboratives: int = 0
+    triads: int = 0
+    visits: int = 0
+    visit_actions: int = 0
 
 
 @dataclass
@@ -195,6 +199,13 @@ def generate(session: Session, scale: str, *, seed: int = DEFAULT_SEED, force: b
     else:
         report("removing the staging partnership", 0, None)
         _delete_partnerships(connection, [source.id])
+    networked = [source] if scale == "national" else []
+    networked += [p for p, _, _ in targets]
+    counts = write_networks(session, connection, tables.school, random.Random(seed * 31 + 7), networked, report)
+    for p, generated in zip(networked, result.partnerships, strict=True):
+        found = counts[p.id]
+        generated.collaboratives, generated.triads = found.collaboratives, found.triads
+        generated.visits, generated.visit_actions = found.visits, found.visit_actions
     _issue_tokens(connection, result, ids)
     return result
 
@@ -306,20 +317,6 @@ def _plan_partnerships(scale: str, rng: random.Random, schools: list[dict], la_c
     return plans
 
 
-def _chunks(rows: list, size: int = CHUNK) -> Iterator[list]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
-
-
-def _insert(connection: Connection, table, rows: list[dict], label: str, report: Progress) -> None:  # noqa: ANN001
-    done = 0
-    report(label, 0, len(rows))
-    for chunk in _chunks(rows):
-        connection.execute(sa.insert(table), chunk)
-        done += len(chunk)
-        report(label, done, len(rows))
-
-
 def _copy(connection: Connection, tables: _Tables, rng: random.Random,
           targets: list[tuple[Partnership, str, list[dict]]], history: dict[int, list[dict]],
           latest: dict[int, dict], result: GenerateResult, report: Progress) -> None:
@@ -341,12 +338,12 @@ def _copy(connection: Connection, tables: _Tables, rng: random.Random,
             if tables.latest:
                 row |= _latest_values(latest.get(s["id"]))
             school_rows.append({k: v for k, v in row.items() if k in columns})
-    _insert(connection, tables.school, school_rows, "copying schools", report)
+    insert(connection, tables.school, school_rows, "copying schools", report)
 
     t = tables.school
     target_ids = [p.id for p, _, _ in targets]
     new_ids: dict[tuple[int, str], int] = {}
-    for chunk in _chunks(target_ids, 500):
+    for chunk in chunks(target_ids, 500):
         for school_id, partnership_id, urn in connection.execute(
                 select(t.c.id, t.c.partnership_id, t.c.urn).where(t.c.partnership_id.in_(chunk))):
             new_ids[(partnership_id, urn)] = school_id
@@ -362,7 +359,7 @@ def _copy(connection: Connection, tables: _Tables, rng: random.Random,
                     "version": 1, "created_at": now, "updated_at": now})
                 count += 1
         stats[partnership.slug].inspections = count
-    _insert(connection, Inspection.__table__, inspection_rows, "copying inspections", report)
+    insert(connection, Inspection.__table__, inspection_rows, "copying inspections", report)
 
     for partnership, _, picked in targets:
         stats[partnership.slug].indicators = _write_indicators(
@@ -389,11 +386,7 @@ def _write_indicators(connection: Connection, rng: random.Random, partnership_id
                          "academic_year": year, "value": round(value, 2), "source": INDICATOR_SOURCE,
                          "recorded_on": recorded, "version": 1, "created_at": now, "updated_at": now}
                         for measure, value in figures.items())
-    if report is None:
-        for chunk in _chunks(rows):
-            connection.execute(sa.insert(Indicator.__table__), chunk)
-    else:
-        _insert(connection, Indicator.__table__, rows, "indicators", report)
+    insert(connection, Indicator.__table__, rows, "indicators", report)
     return len(rows)
 
 
@@ -418,3 +411,4 @@ def _delete_partnerships(connection: Connection, partnership_ids: list[int]) -> 
         if "partnership_id" in table.c and table.name in present:
             connection.execute(sa.delete(table).where(table.c.partnership_id.in_(partnership_ids)))
     connection.execute(sa.delete(Partnership).where(Partnership.id.in_(partnership_ids)))
+    delete_generated_people(connection)

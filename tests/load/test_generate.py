@@ -54,5 +54,55 @@ def test_small_scale_then_refused_then_replaced_with_force(fresh_database_url, t
                 "(SELECT max(i.inspected_on) FROM inspection i WHERE i.school_id = s.id)"))
             assert wrong == 0
             assert conn.scalar(text("SELECT count(*) FROM indicator")) > 160
+            _assert_networks(conn, second)
     finally:
         engine.dispose()
+
+
+def _count(conn, sql: str) -> int:
+    return conn.scalar(text(sql))
+
+
+def _assert_networks(conn, generated: dict) -> None:
+    """Each partnership's collaboratives, triads and visits, as the tokens file counts them, keep the
+    rules the services keep; the generated leads of the first run were removed with its partnerships."""
+    for p in generated["partnerships"]:
+        assert p["collaboratives"] > 0 and p["triads"] > 0 and p["visits"] > p["triads"] and p["visit_actions"] > 0
+    assert _count(conn, "SELECT count(*) FROM triad") == sum(p["triads"] for p in generated["partnerships"])
+    assert _count(conn, "SELECT count(*) FROM triad_visit") == sum(p["visits"] for p in generated["partnerships"])
+    # Triads of three mostly, never fewer than two nor more than four.
+    sizes = conn.execute(text("SELECT count(*) FROM triad_school GROUP BY triad_id")).scalars().all()
+    assert min(sizes) >= 2 and max(sizes) <= 4 and sizes.count(3) > len(sizes) / 2
+    # Everything of a triad (its collaborative, schools and visits) is in one partnership and one year.
+    assert _count(conn, "SELECT count(*) FROM triad t JOIN collaborative c ON c.id = t.collaborative_id "
+                        "WHERE c.partnership_id != t.partnership_id OR c.academic_year != t.academic_year") == 0
+    assert _count(conn, "SELECT count(*) FROM triad_school ts JOIN collaborative_school cs ON cs.school_id = "
+                        "ts.school_id AND cs.academic_year = ts.academic_year JOIN triad t ON t.id = ts.triad_id "
+                        "WHERE t.collaborative_id != cs.collaborative_id") == 0
+    assert _count(conn, "SELECT count(*) FROM triad_visit v JOIN triad t ON t.id = v.triad_id "
+                        "WHERE t.academic_year != v.academic_year OR t.partnership_id != v.partnership_id") == 0
+    assert _count(conn, "SELECT count(*) FROM triad_visit v WHERE v.triad_id IS NOT NULL AND NOT EXISTS "
+                        "(SELECT 1 FROM triad_school ts WHERE ts.triad_id = v.triad_id AND ts.school_id = "
+                        "v.school_id)") == 0
+    assert _count(conn, "SELECT count(*) FROM triad_visit v JOIN school s ON s.id = v.school_id "
+                        "WHERE s.partnership_id != v.partnership_id") == 0
+    # A visit's year is its date's (September to August); its status one of the workflow's.
+    for year, first_day, last_day in conn.execute(text(
+            "SELECT academic_year, min(visit_date), max(visit_date) FROM triad_visit GROUP BY academic_year")):
+        start = int(year[:4])
+        assert str(first_day) >= f"{start}-09-01" and str(last_day) <= f"{start + 1}-08-31", year
+    statuses = set(conn.execute(text("SELECT DISTINCT status FROM triad_visit")).scalars())
+    assert statuses == {"draft", "submitted", "signed_off"}
+    assert _count(conn, "SELECT count(*) FROM triad_visit WHERE status = 'signed_off' AND (grade IS NULL OR "
+                        "signed_off_at IS NULL OR signed_off_by IS NULL)") == 0
+    assert _count(conn, "SELECT count(*) FROM triad_visit WHERE grade NOT BETWEEN 1 AND 3") == 0
+    assert _count(conn, "SELECT count(*) FROM visit_action a JOIN triad_visit v ON v.id = a.visit_id "
+                        "WHERE a.partnership_id != v.partnership_id") == 0
+    # Each lead heads a school of their collaborative and is its lead; the first run's leads are gone.
+    assert _count(conn, "SELECT count(*) FROM collaborative c WHERE NOT EXISTS (SELECT 1 FROM membership m "
+                        "JOIN collaborative_school cs ON cs.school_id = m.scope_id AND cs.collaborative_id = c.id "
+                        "WHERE m.user_id = c.lead_user_id AND m.role = 'headteacher')") == 0
+    assert _count(conn, "SELECT count(*) FROM app_user") == _count(
+        conn, "SELECT count(DISTINCT lead_user_id) FROM collaborative")
+    assert _count(conn, "SELECT count(*) FROM audit_event WHERE table_name = 'triad_visit'") == _count(
+        conn, "SELECT count(*) FROM triad_visit")

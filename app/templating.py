@@ -24,6 +24,12 @@ def _humanise(value: str | None) -> str:
     return value.replace("_", " ").capitalize()
 
 
+def _sentence(value: str | None) -> str:
+    """The first letter a capital, the rest as written ("SEND", "URN 123456" stay as they are)."""
+    return value[:1].upper() + value[1:] if value else ""
+
+
 templates.env.filters["uk_date"] = _uk_date
+templates.env.filters["sentence"] = _sentence
 templates.env.filters["humanise"] = _humanise
 templates.env.globals["settings"] = get_settings

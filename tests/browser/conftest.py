@@ -56,6 +56,8 @@ class LiveServer:
     password: str
     database_url: str
     rich_urn: str  # a school with inspections on several frameworks, for the school page
+    # The demo's first lead headteacher, when the demo data was loaded (None on the factories' data).
+    lead: tuple[str, str] | None = None
 
 
 def _free_port() -> int:
@@ -99,14 +101,15 @@ def _seed_with_factories(url: str) -> tuple[str, str]:
     return email, factories.PASSWORD
 
 
-def _seed(env: dict[str, str], url: str) -> tuple[str, str]:
+def _seed(env: dict[str, str], url: str) -> tuple[str, str, tuple[str, str] | None]:
     """The project's demo data when its command exists; the test factories otherwise."""
     demo = subprocess.run([sys.executable, "-m", "app", "demo-data"], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=180)
     found = re.search(r"officer: (\S+)\s+password: (\S+)", demo.stdout)
+    lead = re.search(r"lead headteacher \([^)]*\): (\S+)\s+password: (\S+)", demo.stdout)
     if demo.returncode == 0 and found:
-        return found.group(1), found.group(2)
-    return _seed_with_factories(url)
+        return found.group(1), found.group(2), (lead.group(1), lead.group(2)) if lead else None
+    return (*_seed_with_factories(url), None)
 
 
 def _rich_urn(url: str) -> str:
@@ -146,7 +149,7 @@ def live_server(tmp_path_factory) -> LiveServer:
     env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "test",
            "SECRET_KEY": "browser-tests-secret-key-0123456789", "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024"}
     command.upgrade(alembic_config(url), "head")
-    email, password = _seed(env, url)
+    email, password, lead = _seed(env, url)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = folder / "server.log"
@@ -158,7 +161,7 @@ def live_server(tmp_path_factory) -> LiveServer:
         )
     try:
         _wait_until_up(base, process, log)
-        yield LiveServer(base, email, password, url, _rich_urn(url))
+        yield LiveServer(base, email, password, url, _rich_urn(url), lead)
     finally:
         process.terminate()
         try:
@@ -220,10 +223,11 @@ def signed_in_page(page, live_server):
     return page
 
 
-def sign_in(page, server: LiveServer) -> None:
+def sign_in(page, server: LiveServer, as_person: tuple[str, str] | None = None) -> None:
+    email, password = as_person or (server.email, server.password)
     page.goto("/sign-in")
-    page.get_by_label("Work email address").fill(server.email)
-    page.get_by_label("Password").fill(server.password)
+    page.get_by_label("Work email address").fill(email)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/schools"))
 

@@ -248,3 +248,17 @@ class TestWorkflow:
             session.flush()
         as_person(client, session, world, ("lead_headteacher", "collaborative", net.south.id))
         assert client.get(f"/visits/{visit.id}").status_code == 404
+
+
+def test_the_statement_count_does_not_grow_with_actions_or_history(signed_in, session, visit, count_statements):
+    for n in range(2):
+        factories.make_visit_action(session, visit, text=f"Action {n}")
+    signed_in.get(f"/visits/{visit.id}")
+    with count_statements() as few:
+        assert signed_in.get(f"/visits/{visit.id}").status_code == 200
+    for n in range(30):
+        factories.make_visit_action(session, visit, text=f"More {n}")
+    with count_statements() as many:
+        page = signed_in.get(f"/visits/{visit.id}")
+    assert page.text.count("More ") >= 30
+    assert many.count == few.count

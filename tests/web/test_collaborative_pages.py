@@ -223,3 +223,18 @@ class TestTriadPage:
             signed_in.get(f"/triads/{group['first'].id}")
         assert many.count == few.count
 
+
+
+def test_the_list_statement_count_does_not_grow(signed_in, session, world, count_statements):
+    for n in range(2):
+        factories.make_collaborative(session, world.ours, [factories.make_school(session, world.ours)],
+                                     name=f"Few {n}", academic_year="2023/24")
+    for n in range(30):
+        factories.make_collaborative(session, world.ours, [factories.make_school(session, world.ours)],
+                                     name=f"Many {n}", academic_year="2024/25")
+    signed_in.get("/collaboratives?academic_year=2023/24")
+    with count_statements() as few:
+        assert signed_in.get("/collaboratives?academic_year=2023/24").text.count('href="/collaboratives/') == 2
+    with count_statements() as many:
+        assert signed_in.get("/collaboratives?academic_year=2024/25").text.count('href="/collaboratives/') == 30
+    assert many.count == few.count

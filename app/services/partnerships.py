@@ -13,7 +13,7 @@ from app.models.base import utcnow
 from app.models.partnership import DEFAULT_CATEGORY_SCHEME, Partnership
 from app.models.school import School
 from app.models.types import plain_text_problem
-from app.services import concurrency
+from app.services import audit, concurrency
 from app.services.principal import Principal, bind
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}[a-z0-9]$")
@@ -199,12 +199,16 @@ def update_settings(session: Session, *, name: str, category_scheme: list[str],
     for old, new in moves.items():
         # One UPDATE per category; each school's version moves on, so an edit of it opened before
         # now is refused as stale rather than putting the old category back.
-        session.execute(
+        moved = session.scalars(
             update(School)
             .where(School.partnership_id == partnership.id, School.la_category == old)
             .values(la_category=new, version=School.version + 1, updated_at=now, updated_by=by.label)
+            .returning(School.id)
             .execution_options(synchronize_session="fetch")
-        )
+        ).all()
+        # No flush sees a bulk UPDATE: each school's move is recorded here.
+        audit.record_bulk(session, {"school": [(school_id, "update", {"la_category": [old, new]})
+                                               for school_id in moved]}, by=by)
     partnership.name = name
     partnership.category_scheme = scheme
     partnership.touch(by.label)

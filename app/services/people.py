@@ -20,10 +20,11 @@ from app.config import get_settings
 from app.db import all_tenants, outside_transaction, set_tenant
 from app.errors import AppError, BadRequest, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.models.account import Membership, PasswordLink, Role, ScopeKind, SecurityEventKind, User, WebSession
+from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.models.types import MAX_ID
 from app.security import hash_password, sha256_hex, verify_password
-from app.services import accounts
+from app.services import accounts, audit
 from app.services.principal import Principal, bind
 
 # A stored password that no password matches (argon2 hashes start with "$"): an account added by
@@ -223,7 +224,13 @@ def remove_member(session: Session, *, user_id: int, by: Principal) -> User:
     if is_officer:
         _keep_an_officer(session, user.id, f"{user.name} is the partnership's only officer: make someone "
                                            "else an officer before removing them")
-    session.execute(delete(Membership).where(Membership.user_id == user.id))
+    removed = session.execute(
+        delete(Membership).where(Membership.user_id == user.id)
+        .returning(Membership.id, Membership.role, Membership.scope_kind, Membership.scope_id)).all()
+    audit.record_bulk(session, {"membership": [
+        (m.id, AuditAction.delete.value, {"user_id": [user.id, None], "role": [m.role, None],
+                                         "scope_kind": [m.scope_kind, None], "scope_id": [m.scope_id, None]})
+        for m in removed]}, by=by)
     session.execute(delete(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None)))
     return user
 

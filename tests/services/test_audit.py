@@ -17,7 +17,7 @@ from app.models.base import utcnow
 from app.models.inspection import Inspection
 from app.models.school import SchoolCreate, SchoolUpdate
 from app.security import sha256_hex
-from app.services import accounts, audit, people, schools, tokens
+from app.services import accounts, audit, partnerships, people, schools, tokens
 from app.services.audit import AuditFilters
 from app.services.concurrency import etag
 from app.services.imports import gias
@@ -121,6 +121,25 @@ def test_dates_and_json_values_are_plain_json(session, world, by):
     inspection = factories.make_inspection(session, school)
     assert events(session, "inspection", inspection.id)[0].changes["inspected_on"] == [None, "2023-05-10"]
     assert audit.plain({"when": utcnow().replace(microsecond=0), "n": float("nan")})["n"] == "nan"
+
+
+def test_removing_a_member_records_each_membership_removed(session, world, by):
+    people.remove_member(session, user_id=world.viewer.id, by=by)
+    [removed] = [e for e in events(session, "membership") if e.action == "delete"]
+    assert removed.changes["user_id"] == [world.viewer.id, None]
+    assert removed.changes["role"] == ["viewer", None]
+    assert removed.actor == world.officer.name
+
+
+def test_moving_schools_off_a_dropped_category_records_each_school(session, world, by):
+    moved = [factories.make_school(session, world.ours, la_category="amber") for _ in range(3)]
+    scheme = [c for c in partnerships.current(session, by=by).category_scheme if c != "amber"]
+    version = partnerships.current(session, by=by).version
+    partnerships.update_settings(session, name=world.ours.name, category_scheme=scheme,
+                                 mapping={"amber": scheme[0]}, if_version=version, by=by)
+    found = {e.record_id: e for e in events(session, "school") if e.action == "update"}
+    assert set(found) == {s.id for s in moved}
+    assert {tuple(e.changes["la_category"]) for e in found.values()} == {("amber", scheme[0])}
 
 
 def test_a_token_and_the_command_line_are_named_as_actors(session, world):

@@ -1,4 +1,5 @@
-"""The schools list and school endpoints against the raw baseline, at a region and at national scale.
+"""The API's lists against the raw baseline, at a region and at national scale: schools, and the
+peer-review lists of issue 7 (collaboratives, triads, visits, a triad's visits, audit events).
 
 Serves the project (`python -m app serve`, one worker) and the raw baseline (bench/raw_app.py:
 Starlette, the DB-API driver, orjson, the same SQL and token check) on the same generated data,
@@ -9,7 +10,11 @@ national partnership:
 
 - ``GET /api/v1/schools`` (the first page), ``?phase=primary``, and page 2 (via ``next_cursor``),
 - ``GET /api/v1/schools/{urn}``,
-- the HTML ``/schools`` page (ours only; signed in through the sign-in form as a user made here).
+- the HTML ``/schools`` page (ours only; signed in through the sign-in form as a user made here);
+- ``GET /api/v1/collaboratives``, ``/api/v1/triads``, ``/api/v1/visits``, ``/api/v1/triads/{id}/visits``
+  (the triad of the newest triad review) and ``/api/v1/audit-events``: the first page of each (50).
+
+``--lists schools`` or ``--lists peer-review`` measures one group only (default: both).
 
 Before measuring, each API request is sent to both apps once and the answers must parse to the
 same JSON (otherwise the script stops): the baseline does the same work, not less.
@@ -20,6 +25,7 @@ round's figures, the ratio ours/raw, the targets (every list under 50 ms p50; AP
 
     .venv/bin/python -m app migrate && .venv/bin/python -m app generate --scale national
     .venv/bin/python bench/api_lists.py [--database-url URL] [--seconds 10] [--warmup 3] [--rounds 2]
+        [--lists all|schools|peer-review]
 """
 
 import argparse
@@ -61,8 +67,10 @@ TARGETS = {"list_p50_ms_below": 50, "list_p50_measured": "one client at a time (
            "api_ours_over_raw_at_least": 0.5,
            "note": "one worker each, pinned; recorded, not asserted"}
 SIZES = (("region", "the 2,500-school region"), ("national", "the 42,000-school national register"))
-API_ENDPOINTS = ("list", "list ?phase=primary", "list page 2", "school")
-LISTS = ("list", "list ?phase=primary", "list page 2", "html /schools")
+PEER_REVIEW = ("collaboratives", "triads", "visits", "triad's visits", "audit events")
+API_ENDPOINTS = ("list", "list ?phase=primary", "list page 2", "school", *PEER_REVIEW)
+LISTS = ("list", "list ?phase=primary", "list page 2", "html /schools", *PEER_REVIEW)
+GROUPS = ("all", "schools", "peer-review")
 
 
 # --- load generators ---------------------------------------------------------------------------
@@ -200,6 +208,20 @@ def requests_for(project_url: str, token: str) -> dict[str, str]:
             "school": f"/api/v1/schools/{page['items'][0]['urn']}"}
 
 
+def peer_review_requests(project_url: str, token: str) -> dict[str, str]:
+    """The path of each peer-review list to measure: the first page of each, and the visits of the
+    triad whose review is the newest."""
+    auth = {"Authorization": f"Bearer {token}"}
+    reviews = httpx.get(f"{project_url}/api/v1/visits", params={"kind": "triad_review", "limit": "1"}, headers=auth,
+                        timeout=600.0)
+    reviews.raise_for_status()
+    if not reviews.json()["items"]:
+        raise RuntimeError("the partnership has no triad visits: generate the data again (issue 7's generator)")
+    triad_id = reviews.json()["items"][0]["triad_id"]
+    return {"collaboratives": "/api/v1/collaboratives", "triads": "/api/v1/triads", "visits": "/api/v1/visits",
+            "triad's visits": f"/api/v1/triads/{triad_id}/visits", "audit events": "/api/v1/audit-events"}
+
+
 def _difference(a: object, b: object, path: str = "") -> str | None:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b)):
@@ -257,6 +279,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--results", type=Path, default=RESULTS / "api_lists.json")
+    parser.add_argument("--lists", choices=GROUPS, default="all", help="which lists to measure")
     args = parser.parse_args()
 
     tokens = load_tokens(args.tokens or tokens_file_for(args.database_url))
@@ -275,13 +298,18 @@ def main() -> None:
         raw.wait_ready()
         plans = []
         for kind, _, partnership in sizes:
-            paths = requests_for(project.url, partnership["token"])
+            paths = {}
+            if args.lists in ("all", "schools"):
+                paths |= requests_for(project.url, partnership["token"])
+            if args.lists in ("all", "peer-review"):
+                paths |= peer_review_requests(project.url, partnership["token"])
             check_same_answers(project.url, raw.url, paths, partnership["token"])
-            cookie = sign_in(project.url, args.database_url, partnership["slug"])
             auth = {"Authorization": f"Bearer {partnership['token']}"}
             for endpoint, path in paths.items():
                 plans.append((kind, endpoint, path, auth, True))
-            plans.append((kind, "html /schools", "/schools", cookie, False))
+            if args.lists in ("all", "schools"):
+                cookie = sign_in(project.url, args.database_url, partnership["slug"])
+                plans.append((kind, "html /schools", "/schools", cookie, False))
         print(f"the raw baseline answers the same JSON as the project; load from {'wrk' if wrk else 'httpx'}"
               f"{', pinned' if can_pin() else ''}", file=sys.stderr)
         for round_number in range(args.rounds):
@@ -309,6 +337,7 @@ def main() -> None:
     for (kind, endpoint), stacks in measured.items():
         label, partnership = next((lb, p) for k, lb, p in sizes if k == kind)
         entry = {"size": kind, "what": label, "partnership": partnership["slug"], "schools": partnership["schools"],
+                 **{k: partnership[k] for k in ("collaboratives", "triads", "visits") if k in partnership},
                  "endpoint": endpoint, "ours": summarise(stacks["ours"])}
         if "raw" in stacks:
             entry["raw"] = summarise(stacks["raw"])
@@ -325,7 +354,8 @@ def main() -> None:
         results.append(entry)
 
     write_results(args.results, {
-        "benchmark": "schools list and school: the project against the raw baseline (bench/raw_app.py)",
+        "benchmark": "the API's lists (and one school): the project against the raw baseline (bench/raw_app.py)",
+        "lists": args.lists,
         **info,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "database": args.database_url.split("://")[0],

@@ -12,7 +12,8 @@ format (app/services/paging.py) and the project's JSON, serialised by orjson. Ea
 read transaction, like the project's. Benchmarks compare the project against this app and assert
 once that both answer the same JSON for the same request, which keeps the baseline honest.
 
-It serves the ``name`` sort and the phase filter only: what the list benchmark asks for.
+It serves the ``name`` sort and the phase filter only: what the list benchmark asks for. The lists of
+collaboratives, triads, visits (also a triad's) and audit events are in bench/raw_lists.py.
 
     .venv/bin/python bench/raw_app.py --database-url sqlite:///data/app.db --port 8001
 """
@@ -22,12 +23,19 @@ import base64
 import hashlib
 import json
 import sqlite3
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import raw_lists  # noqa: E402
 
 try:
     import orjson
@@ -235,7 +243,9 @@ def build_app(url: str) -> Starlette:
             return _problem(404, f"no school with URN {urn} in this partnership")
         return _json(body, headers={"ETag": f'"{body["version"]}"'})
 
-    app = Starlette(routes=[Route("/api/v1/schools", list_schools), Route("/api/v1/schools/{urn}", get_school)])
+    lists = raw_lists.add_routes(db, principal, _json, _problem, _timestamp, _day)
+    app = Starlette(routes=[Route("/api/v1/schools", list_schools), Route("/api/v1/schools/{urn}", get_school),
+                            *lists])
     app.state.json_library = JSON_LIBRARY
     app.state.engine = db.engine
     return app

@@ -11,7 +11,9 @@ from app.models.account import (
 )
 from app.models.audit import AuditEvent
 from app.models.base import TenantScoped
+from app.models.clinic import Clinic, ClinicAction, ClinicAgendaItem, ClinicTarget
 from app.models.collaborative import Collaborative, CollaborativeSchool, Triad, TriadSchool
+from app.models.flag import FlagRuleSetting, ManualFlag, NationalFigure, ReviewJudgement
 from app.models.import_job import ImportJob, ImportUpload
 from app.models.indicator import Indicator
 from app.models.inspection import Inspection
@@ -22,15 +24,23 @@ from app.models.visit import TriadVisit, VisitAction
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "Clinic",
+    "ClinicAction",
+    "ClinicAgendaItem",
+    "ClinicTarget",
     "Collaborative",
     "CollaborativeSchool",
+    "FlagRuleSetting",
     "ImportJob",
     "ImportUpload",
     "Indicator",
     "Inspection",
+    "ManualFlag",
     "Membership",
+    "NationalFigure",
     "Partnership",
     "PasswordLink",
+    "ReviewJudgement",
     "School",
     "SecurityEvent",
     "SignInAttempt",

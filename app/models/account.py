@@ -22,6 +22,8 @@ class Role(StrEnum):
     viewer = "viewer"
     lead_headteacher = "lead_headteacher"  # scoped to a collaborative
     headteacher = "headteacher"  # scoped to a school
+    clinic_chair = "clinic_chair"  # chairs the School Performance Clinic: approves its minutes
+    clinic_member = "clinic_member"  # a councillor or director on the clinic: reads flags, records minutes
 
 
 class ScopeKind(StrEnum):

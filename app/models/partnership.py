@@ -11,6 +11,23 @@ DEFAULT_CATEGORY_SCHEME = ["red", "amber", "green"]
 DEFAULT_FOCUS_AREAS = ["achievement", "teaching", "behaviour", "leadership", "early years", "phonics", "reading",
                        "SEND", "attendance", "governance"]
 DEFAULT_GRADE_LABELS = ["Strong", "Secure, with areas to develop", "Needs support"]
+# When clinics meet and what each looks at. Peterborough's termly School Performance Clinic (seed
+# 003) is the default; Southend's School Review Group (seed 002) meets in September, January, April
+# and July, each meeting with its own purpose. `month` is when it is usually held.
+TERMLY_CLINICS = [
+    {"meeting": "autumn", "month": 9, "focus": "Provision data"},
+    {"meeting": "spring", "month": 1, "focus": "Predictions and census"},
+    {"meeting": "summer", "month": 6, "focus": "Ofsted position"},
+]
+REVIEW_GROUP_MEETINGS = [
+    {"meeting": "september", "month": 9, "focus": "Review judgements for the year and published results"},
+    {"meeting": "january", "month": 1, "focus": "Progress against targets and the census"},
+    {"meeting": "april", "month": 4, "focus": "Predictions and support for the summer"},
+    {"meeting": "july", "month": 7, "focus": "The year reviewed and support planned for the next"},
+]
+# The strands a school is judged on at the year's first review (seed 002): Ofsted's key judgements.
+DEFAULT_JUDGEMENT_STRANDS = ["overall_effectiveness", "quality_of_education", "behaviour_and_attitudes",
+                             "personal_development", "leadership_and_management"]
 
 
 class Partnership(Versioned, table=True):
@@ -29,6 +46,12 @@ class Partnership(Versioned, table=True):
     )
     grade_labels: list[str] = Field(
         default_factory=lambda: list(DEFAULT_GRADE_LABELS), sa_column=Column(JSON, nullable=False)
+    )
+    meeting_cadence: list[dict] = Field(
+        default_factory=lambda: [dict(m) for m in TERMLY_CLINICS], sa_column=Column(JSON, nullable=False)
+    )
+    judgement_strands: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_JUDGEMENT_STRANDS), sa_column=Column(JSON, nullable=False)
     )
 
 

@@ -1,0 +1,97 @@
+"""Red flags: the partnership's thresholds for each rule, flags an officer adds or overrides by
+hand, the national figures that rules compare against, and review judgements (seed 002's annual
+grading of each school, strand by strand).
+
+Computed flags are never stored: app.services.flags works them out from current data on read. What
+is stored here is what people decide."""
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field
+
+from app.models.base import TenantScoped, Versioned
+
+
+class Severity(StrEnum):
+    red = "red"
+    amber = "amber"
+
+
+class FlagCategory(StrEnum):
+    ofsted = "ofsted"
+    standards = "standards"
+    attendance = "attendance"
+    finance = "finance"
+    governance = "governance"
+    leadership = "leadership"
+    network = "network"
+    manual = "manual"
+
+
+class ManualKind(StrEnum):
+    add = "add"  # a flag no rule raises
+    override = "override"  # a computed flag's severity changed, or (severity null) set aside
+
+
+class FlagRuleSetting(TenantScoped, Versioned, table=True):
+    """One rule's settings for a partnership: on or off, and its thresholds (the rule's defaults,
+    in app.services.flag_rules, apply to any threshold not named here)."""
+
+    __tablename__ = "flag_rule_setting"
+    __table_args__ = (UniqueConstraint("partnership_id", "rule"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str = Field(max_length=60)
+    enabled: bool = True
+    thresholds: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ManualFlag(TenantScoped, Versioned, table=True):
+    """A flag an officer raised by hand, or their override of a computed one, with the reason.
+    Withdrawn rather than deleted, so that what a clinic saw can always be explained."""
+
+    __tablename__ = "manual_flag"
+    __table_args__ = (Index("ix_manual_flag_school", "partnership_id", "school_id", "withdrawn_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", ondelete="CASCADE")
+    kind: str = Field(max_length=10)  # ManualKind
+    rule: str = Field(max_length=60)  # "manual" for an added flag; the overridden rule otherwise
+    severity: str | None = Field(default=None, max_length=10)  # None: an override setting the flag aside
+    category: str = Field(max_length=20)
+    reason: str = Field(max_length=1000)
+    withdrawn_at: date | None = None
+
+
+class NationalFigure(TenantScoped, Versioned, table=True):
+    """A national figure for a measure and year (e.g. persistent absence, England, 2024/25), which
+    rules compare a school's against. Kept per partnership: each loads the figures it uses."""
+
+    __tablename__ = "national_figure"
+    __table_args__ = (UniqueConstraint("partnership_id", "measure", "academic_year", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure: str = Field(max_length=60)
+    academic_year: str = Field(max_length=7)
+    value: float
+    source: str = Field(max_length=100)
+
+
+class ReviewJudgement(TenantScoped, Versioned, table=True):
+    """A school's grade on one strand at the year's first review meeting (1 best, 4 worst): the
+    school's self-evaluation beside the partner's view. The partner's grade is the judgement."""
+
+    __tablename__ = "review_judgement"
+    __table_args__ = (UniqueConstraint("school_id", "academic_year", "strand"),
+                      Index("ix_review_judgement_year", "partnership_id", "academic_year", "school_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", ondelete="CASCADE")
+    academic_year: str = Field(max_length=7)
+    strand: str = Field(max_length=60)
+    self_grade: int | None = None
+    partner_grade: int
+    notes: str | None = Field(default=None, max_length=2000)

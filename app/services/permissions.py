@@ -5,7 +5,11 @@ a role by name.
 - lead headteacher (of a collaborative): edit its triads and their visits, sign them off, reopen;
 - headteacher (of a school): create and edit visits hosted by their school while draft or
   submitted; read their triad and its visits;
-- every member lists collaboratives and triads.
+- every member lists collaboratives and triads;
+- clinic chair and clinic members: read every school's flags and the clinics, record minutes,
+  actions and targets; the chair approves the minutes; officers do everything;
+- lead headteachers and headteachers see the flags of their own schools only (a lead's: the
+  schools of the collaboratives they lead), and no clinic.
 
 A record the caller may not read is 404 (as another partnership's is); one they may read but not
 change is 403.
@@ -18,7 +22,7 @@ from sqlmodel import Session
 
 from app.errors import Forbidden
 from app.models.account import Role
-from app.models.collaborative import TriadSchool
+from app.models.collaborative import CollaborativeSchool, TriadSchool
 from app.models.visit import TriadVisit, VisitKind, VisitStatus
 from app.services.principal import Principal
 
@@ -124,3 +128,65 @@ def require_audit_reader(by: Principal) -> None:
     """The audit trail: officers and tokens."""
     if not (by.token_id is not None and by.can_read) and Role.officer.value not in by.roles:
         raise Forbidden("only officers and API tokens can read the audit trail")
+
+
+# --- red flags and clinics ----------------------------------------------------------------------
+
+CLINIC_ROLES = frozenset({Role.clinic_chair.value, Role.clinic_member.value})
+
+
+def sits_on_clinic(by: Principal) -> bool:
+    return bool(by.roles & CLINIC_ROLES)
+
+
+@dataclass(frozen=True)
+class FlagScope:
+    """Whose flags a principal may read: every school's, or those of `school_ids`."""
+
+    everything: bool
+    school_ids: frozenset[int] = frozenset()
+
+
+def flag_scope(session: Session, by: Principal) -> FlagScope:
+    """Officers, viewers, tokens and the clinic read every school's flags; a headteacher their
+    school's; a lead headteacher the schools of the collaboratives they lead (one query)."""
+    if sees_everything(by) or sits_on_clinic(by):
+        return FlagScope(True)
+    schools = set(by.scoped(Role.headteacher.value))
+    led = by.scoped(Role.lead_headteacher.value)
+    if led:
+        schools |= set(session.scalars(select(CollaborativeSchool.school_id)
+                                       .where(CollaborativeSchool.collaborative_id.in_(led))))
+    return FlagScope(False, frozenset(schools))
+
+
+def require_flag_manager(by: Principal) -> None:
+    """Manual flags, overrides and the rules' thresholds: officers (and write tokens)."""
+    require_manage(by, "flags and their rules")
+
+
+def reads_clinics(by: Principal) -> bool:
+    return sees_everything(by) or sits_on_clinic(by)
+
+
+def require_clinic_reader(by: Principal) -> None:
+    """Clinics are for officers, viewers, tokens and the clinic's chair and members; anyone else
+    is told so (403), as the clinic list is not a secret the way one school's record is."""
+    if not reads_clinics(by):
+        raise Forbidden("only officers and the clinic's chair and members can see clinics")
+
+
+def records_minutes(by: Principal) -> bool:
+    """Minutes, explanations, actions and targets: officers, the chair and the members."""
+    return manages(by) or sits_on_clinic(by)
+
+
+def require_minute_taker(by: Principal) -> None:
+    if not records_minutes(by):
+        raise Forbidden("only officers and the clinic's chair and members can record minutes and actions")
+
+
+def require_chair(by: Principal) -> None:
+    """Approving the minutes (which locks them): the chair, or an officer."""
+    if not (manages(by) or Role.clinic_chair.value in by.roles):
+        raise Forbidden("only the clinic's chair or an officer can approve the minutes")

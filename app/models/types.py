@@ -126,7 +126,7 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-_YEARS_AHEAD = {0: "today", 1: "a year from today", 5: "five years from today"}
+_YEARS_AHEAD = {0: "today", 1: "a year from today", 2: "two years from today", 5: "five years from today"}
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,9 @@ CLOSING_DATE = DateRule("a school's closing date", date(1800, 1, 1), years_ahead
 # Visits are planned a year ahead; peer review began in these partnerships in the 2000s.
 VISIT_DATE = DateRule("a visit date", date(2000, 1, 1), years_ahead=1)
 ACTION_DUE_DATE = DateRule("an action's due date", date(2000, 1, 1), years_ahead=5)
+# Clinics are planned for the year ahead; targets run to a few years.
+CLINIC_DATE = DateRule("a clinic date", date(2000, 1, 1), years_ahead=2)
+TARGET_DATE = DateRule("a target date", date(2000, 1, 1), years_ahead=5)
 
 InspectionDate = INSPECTION_DATE.type
 RecordedDate = RECORDED_DATE.type
@@ -188,6 +191,8 @@ OpeningDate = OPENING_DATE.type
 ClosingDate = CLOSING_DATE.type
 VisitDate = VISIT_DATE.type
 ActionDueDate = ACTION_DUE_DATE.type
+ClinicDate = CLINIC_DATE.type
+TargetDate = TARGET_DATE.type
 
 
 # An academic year is two consecutive years, the first from 1900 to 2099: 2024/25, 1999/00. The

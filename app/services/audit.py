@@ -46,6 +46,7 @@ from app.models.types import MAX_ID
 from app.services import permissions
 from app.services.paging import SortKey, apply_keyset, clamp_limit, decode_cursor, encode_cursor
 from app.services.principal import Principal, bind
+from app.services.spreadsheets import cell
 
 PRINCIPAL_KEY = "principal"  # where bind() keeps the acting principal in session.info
 COMMAND_LINE = "command line"
@@ -330,20 +331,6 @@ def day_bounds(since: date | None, until: date | None) -> tuple[datetime | None,
 # --- the CSV export -------------------------------------------------------------------------------
 
 CSV_HEADER = ("event", "occurred_at_utc", "actor", "table", "record_id", "action", "field", "before", "after")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    """A cell a spreadsheet shows as written: text that would start a formula gets a leading
-    quote; numbers stay numbers; lists and objects are JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return value
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def to_csv(rows: Iterable[Row]) -> bytes:
@@ -354,10 +341,10 @@ def to_csv(rows: Iterable[Row]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for row in rows:
-        head = (row.id, row.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), _cell(row.actor), _cell(row.table_name),
-                row.record_id, _cell(row.action))
+        head = (row.id, row.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), cell(row.actor), cell(row.table_name),
+                row.record_id, cell(row.action))
         fields = (row.changes or {}).items() or [(None, (None, None))]
         for field, pair in fields:
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-            writer.writerow((*head, _cell(field), _cell(before), _cell(after)))
+            writer.writerow((*head, cell(field), cell(before), cell(after)))
     return out.getvalue().encode("utf-8")

@@ -1,6 +1,7 @@
 """Each person's calendar feed: the visits they may read, in every partnership they belong to, as
 iCalendar, at an address with a secret in it (calendar apps cannot sign in). Only the secret's
-hash is stored; making a new address ends the old one. Clinics and milestones join it later."""
+hash is stored; making a new address ends the old one. Clinics join it for those who sit on them
+(officers, viewers, the chair and members); milestones join it later."""
 
 import secrets
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from app.db import all_tenants, as_tenant
 from app.errors import NotFound
 from app.models.account import User
+from app.models.clinic import Clinic
 from app.models.collaborative import Triad
 from app.models.school import School
 from app.models.visit import TriadVisit, VisitKind
@@ -72,7 +74,31 @@ def feed(session: Session, key: str, *, today: date | None = None) -> bytes:
                 words.insert(1, f"Triad: {row.triad}")
             event.add("description", "\n".join(words))
             calendar.add_component(event)
+        if permissions.reads_clinics(by):
+            with as_tenant(session, partnership.id):
+                meetings = _clinics(session, since)
+            for clinic in meetings:
+                event = Event()
+                event.add("uid", f"clinic-{clinic.id}@{partnership.slug}.school-partnerships")
+                event.add("summary", f"School performance clinic ({clinic.meeting})")
+                event.add("dtstart", clinic.held_on)
+                event.add("dtend", clinic.held_on + timedelta(days=1))
+                event.add("dtstamp", clinic.updated_at)
+                event.add("last-modified", clinic.updated_at)
+                words = [partnership.name, f"Focus: {clinic.focus or 'not set'}",
+                         f"Status: {clinic.status.replace('_', ' ')}"]
+                if clinic.chair_name:
+                    words.insert(1, f"Chair: {clinic.chair_name}")
+                event.add("description", "\n".join(words))
+                calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _clinics(session: Session, since: date) -> list:
+    return session.execute(
+        select(Clinic.id, Clinic.held_on, Clinic.meeting, Clinic.focus, Clinic.chair_name, Clinic.status,
+               Clinic.updated_at).where(Clinic.held_on >= since).order_by(Clinic.held_on, Clinic.id)
+    ).all()
 
 
 def _visits(session: Session, by, since: date) -> list:  # noqa: ANN001 (a Principal)

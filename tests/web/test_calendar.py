@@ -8,6 +8,7 @@ import pytest
 from icalendar import Calendar
 
 from app.db import all_tenants
+from app.models.clinic import Clinic
 from app.models.collaborative import Collaborative, Triad, TriadSchool
 from app.models.visit import TriadVisit
 from app.services import accounts
@@ -107,3 +108,21 @@ def test_the_feed_reads_a_constant_number_of_statements(signed_in, session, worl
     with count_statements() as many:
         signed_in.get(address)
     assert len(many.statements) == len(few.statements)
+
+
+def test_clinics_join_the_feed_of_those_who_sit_on_them(signed_in, client, session, world, network):
+    head, _ = network
+    with all_tenants(session):
+        clinic = Clinic(partnership_id=world.ours.id, held_on=date.today() + timedelta(days=20),
+                        academic_year="2026/27", meeting="spring", focus="Predictions and census",
+                        chair_name="Cllr Ann Chair")
+        theirs = Clinic(partnership_id=world.theirs.id, held_on=date.today() + timedelta(days=20),
+                        academic_year="2026/27", meeting="spring")
+        session.add_all([clinic, theirs])
+        session.flush()
+    uids = _uids(signed_in, _address(signed_in))
+    assert f"clinic-{clinic.id}@{world.ours.slug}.school-partnerships" in uids
+    assert not any(uid.startswith(f"clinic-{theirs.id}@") for uid in uids)
+    signed_in.cookies.clear()
+    assert sign_in(client, head.email).status_code == 303
+    assert not any(uid.startswith("clinic-") for uid in _uids(client, _address(client))), "a headteacher"

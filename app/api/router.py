@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
-from app.api import audit, collaboratives, school_records, schools, triads, visits
+from app.api import audit, collaboratives, indicators_bulk, school_records, schools, triads, visits
 from app.api.deps import api_principal
 from app.api.problems import problem_responses
 
@@ -13,6 +13,7 @@ api_router = APIRouter(
 )
 api_router.include_router(schools.router)
 api_router.include_router(school_records.router)
+api_router.include_router(indicators_bulk.router)
 api_router.include_router(visits.router)
 api_router.include_router(collaboratives.router)
 api_router.include_router(triads.router)

@@ -27,6 +27,13 @@ KNOWN_MEASURES = (
     "budget_balance",
     "governor_vacancies",
     "roll",
+    # Read by the red-flag rules of issue 8 (docs/api.md, Indicators, says what each holds).
+    "exclusions_per_100",
+    "acting_head",
+    "senior_staff_changes",
+    "building_condition",
+    "warning_notice",
+    "ieb",
 )
 
 

@@ -1,0 +1,317 @@
+"""Red flags: worked out from current data on read (never stored), with the flags officers add by
+hand and their overrides of computed ones applied; a page of flagged schools, worst first.
+
+A whole partnership's flags take a fixed number of statements whatever its size: the rules'
+settings, then app.services.flag_data's reads, then the rules in Python. Who sees whose flags is
+app.services.permissions.flag_scope's to say: a school outside the caller's scope is 404.
+"""
+
+import bisect
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from app.models.flag import FlagCategory, ManualFlag, ManualKind, Severity
+from app.models.flag_api import ManualFlagCreate
+from app.models.partnership import Partnership
+from app.models.school import School
+from app.services import concurrency, flag_settings, permissions, schools
+from app.services.concurrency import require_match
+from app.services.flag_data import Context, Needs, SchoolFacts, load, load_schools, since_months
+from app.services.flag_rules import MANUAL_RULE, RULES
+from app.services.flag_settings import RuleSetting
+from app.services.flag_types import SEVERITY_ORDER, Flag, ordered, worst
+from app.services.paging import clamp_limit, decode_cursor, encode_cursor
+from app.services.principal import Principal, bind
+
+DEFAULT_LIMIT = 50
+SEVERITIES = [s.value for s in Severity]
+CATEGORIES = [c.value for c in FlagCategory]
+CURSOR_SORT = "worst"
+
+
+# --- computing ------------------------------------------------------------------------------------
+
+def _needs(settings: dict[str, RuleSetting], today: date) -> Needs:
+    enabled = [s for s in settings.values() if s.enabled]
+    reads = {r for s in enabled for r in s.rule.reads}
+    depth = max((s.thresholds.get("inspections", 1) for s in enabled if "inspections" in s.rule.reads), default=0)
+    years = max([6, *(s.thresholds["years"] + 1 for s in enabled if s.name == "falling_roll")])
+    months = max((s.thresholds["within_months"] for s in enabled if "visits" in s.rule.reads), default=None)
+    return Needs(inspections=depth, measures=frozenset(m for s in enabled for m in s.rule.measures), years=years,
+                 nationals="nationals" in reads, visits_since=since_months(today, months) if months else None,
+                 actions="actions" in reads, judgements="judgements" in reads)
+
+
+def _computed(school: SchoolFacts, settings: dict[str, RuleSetting], ctx: Context) -> list[Flag]:
+    found = []
+    for setting in settings.values():
+        if setting.enabled:
+            flag = setting.rule.check(school, setting.thresholds, ctx)
+            if flag is not None:
+                found.append(flag)
+    return found
+
+
+def _manual_evidence(row: ManualFlag, **more: Any) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "reason": row.reason, "set_by": row.updated_by,
+            "set_on": row.created_at.date().isoformat() if row.created_at else None, **more}
+
+
+def apply_manual(computed: Iterable[Flag], manual: Iterable[ManualFlag]) -> list[Flag]:
+    """The computed flags with the officers' overrides applied (the latest per rule wins) and their
+    own flags added, worst first. Each one an officer touched carries its `manual_id` and, in its
+    evidence, `manual`: who set it, when and why."""
+    rows = list(manual)
+    overrides = {row.rule: row for row in rows if row.kind == ManualKind.override.value}
+    flags = []
+    for flag in computed:
+        row = overrides.get(flag.rule)
+        if row is None:
+            flags.append(flag)
+        elif row.severity is not None:
+            evidence = {**flag.evidence, "manual": _manual_evidence(row, severity_was=flag.severity)}
+            flags.append(replace(flag, severity=row.severity, manual_id=row.id, evidence=evidence,
+                                 reason=f"{flag.reason} (set to {row.severity} by hand: {row.reason})"))
+    for row in rows:
+        if row.kind == ManualKind.add.value and row.severity is not None:
+            flags.append(Flag(MANUAL_RULE, row.severity, row.category, row.reason, {"manual": _manual_evidence(row)},
+                              row.id))
+    return ordered(flags)
+
+
+@dataclass
+class FlaggedSchool:
+    """A school with its flags (worst first)."""
+
+    id: int
+    urn: str
+    name: str
+    phase: str
+    la_category: str | None
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def severity(self) -> str | None:
+        return worst(self.flags)
+
+
+def _context(session: Session, by: Principal, today: date) -> Context:
+    partnership = session.get(Partnership, by.partnership_id)
+    return Context(today, tuple(partnership.category_scheme or ()), tuple(partnership.grade_labels or ()))
+
+
+def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | None = None,
+              urns: Collection[str] | None = None, today: date | None = None,
+              manual: bool = True) -> list[FlaggedSchool]:
+    """Every school the caller may see (of those asked for), each with its flags: the data of all of
+    them read together, then the rules run over each."""
+    bind(session, by)
+    by.require_read()
+    today = today or date.today()
+    scope = permissions.flag_scope(session, by)
+    ids = school_ids
+    if not scope.everything:
+        ids = scope.school_ids if ids is None else frozenset(ids) & scope.school_ids
+        if not ids:
+            return []
+    settings = flag_settings.all_in_force(session)
+    facts = load_schools(session, school_ids=ids, urns=urns)
+    ctx = _context(session, by, today)
+    nationals = load(session, facts, partnership_id=by.partnership_id, needs=_needs(settings, today), today=today,
+                     whole_partnership=ids is None and urns is None)
+    ctx = replace(ctx, nationals=nationals)
+    result = []
+    for school in facts.values():
+        flags = _computed(school, settings, ctx)
+        result.append(FlaggedSchool(school.id, school.urn, school.name, school.phase, school.la_category,
+                                    apply_manual(flags, school.manual) if manual else ordered(flags)))
+    return result
+
+
+def current(session: Session, *, by: Principal, school_ids: Collection[int] | None = None,
+            today: date | None = None) -> dict[int, list[Flag]]:
+    """The flags of each school the caller may see that has any (all of them, or of `school_ids`),
+    by school id, worst first, manual flags and overrides applied. A fixed number of statements."""
+    return {s.id: s.flags for s in _evaluate(session, by=by, school_ids=school_ids, today=today) if s.flags}
+
+
+# --- one school -----------------------------------------------------------------------------------
+
+def school_for_flags(session: Session, urn: str, *, by: Principal) -> School:
+    """The school by URN if the caller may see its flags; 404 otherwise (as for another partnership's)."""
+    school = schools.get(session, urn, by=by)
+    scope = permissions.flag_scope(session, by)
+    if not scope.everything and school.id not in scope.school_ids:
+        raise NotFound(f"no school with URN {urn} in this partnership")
+    return school
+
+
+def for_school(session: Session, school: School, *, by: Principal, today: date | None = None) -> list[Flag]:
+    """One school's current flags, worst first (none for a closed school)."""
+    found = _evaluate(session, by=by, school_ids=[school.id], today=today)
+    return found[0].flags if found else []
+
+
+def manual_flags(session: Session, school: School, *, by: Principal) -> list[ManualFlag]:
+    """A school's manual flags and overrides, newest first, withdrawn ones included."""
+    bind(session, by)
+    return list(session.scalars(select(ManualFlag).where(ManualFlag.school_id == school.id)
+                                .order_by(ManualFlag.id.desc())))
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+@dataclass
+class FlagFilters:
+    severity: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    urn: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FlagPage:
+    items: list[FlaggedSchool]
+    total: int
+    limit: int
+    next_cursor: str | None
+
+
+def check_filters(filters: FlagFilters) -> None:
+    """400 naming the filter for a severity or category that does not exist."""
+    for name, allowed in (("severity", SEVERITIES), ("category", CATEGORIES)):
+        bad = [v for v in getattr(filters, name) if v not in allowed]
+        if bad:
+            message = f"unknown {name} {bad[0]!r}; use one of: {', '.join(allowed)}"
+            raise BadRequest(message, errors=[FieldError(name, message, "query")])
+
+
+def _matching(school: FlaggedSchool, filters: FlagFilters) -> FlaggedSchool | None:
+    flags = [f for f in school.flags if (not filters.severity or f.severity in filters.severity)
+             and (not filters.category or f.category in filters.category)]
+    return replace(school, flags=flags) if flags else None
+
+
+def _key(school: FlaggedSchool) -> tuple:
+    """Worst first: the worst severity, then more red flags, then more amber, then by name."""
+    reds = sum(f.severity == Severity.red.value for f in school.flags)
+    return (SEVERITY_ORDER[school.severity], -reds, reds - len(school.flags), school.name.casefold(), school.id)
+
+
+def listing(session: Session, filters: FlagFilters, *, by: Principal, today: date | None = None) -> list[FlaggedSchool]:
+    """Every flagged school the caller may see that matches, worst first (for exports and pages)."""
+    check_filters(filters)
+    evaluated = _evaluate(session, by=by, urns=filters.urn or None, today=today)
+    found = [m for s in evaluated if (m := _matching(s, filters)) is not None]
+    return sorted(found, key=_key)
+
+
+def _encode(key: tuple) -> str:
+    rank, reds, ambers, name, school_id = key
+    return encode_cursor(CURSOR_SORT, f"{rank}:{-reds}:{-ambers}:{name}", school_id)
+
+
+def _decode(cursor: str) -> tuple:
+    value, school_id = decode_cursor(cursor, CURSOR_SORT, str)
+    parts = value.split(":", 3)
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts[:3]):
+        message = "the cursor is not one this service issued"
+        raise BadRequest(message, errors=[FieldError("cursor", message, "query")])
+    return (int(parts[0]), -int(parts[1]), -int(parts[2]), parts[3], school_id)
+
+
+def page(session: Session, filters: FlagFilters, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None,
+         by: Principal, today: date | None = None) -> FlagPage:
+    """A page of flagged schools, worst first. The cursor carries the last school's place in that
+    order, so a page neither repeats nor skips a school whose place did not change meanwhile."""
+    limit = clamp_limit(limit)
+    after = _decode(cursor) if cursor else None
+    found = listing(session, filters, by=by, today=today)
+    keys = [_key(s) for s in found]
+    start = bisect.bisect_right(keys, after) if after is not None else 0
+    items = found[start:start + limit]
+    more = start + limit < len(found)
+    return FlagPage(items, len(found), limit, _encode(keys[start + limit - 1]) if more else None)
+
+
+# --- manual flags and overrides -------------------------------------------------------------------
+
+def _check_manual(data: ManualFlagCreate) -> None:
+    errors = []
+    if data.kind == ManualKind.add:
+        if data.severity is None:
+            errors.append(FieldError("severity", "say red or amber"))
+        if data.category is None:
+            errors.append(FieldError("category", "say what the concern is about"))
+        if data.rule not in (None, MANUAL_RULE):
+            errors.append(FieldError("rule", "a flag added by hand has no rule; to change a rule's flag, send kind "
+                                             "override"))
+    else:
+        if data.rule is None:
+            errors.append(FieldError("rule", "say which rule's flag to override"))
+        elif data.rule not in RULES:
+            errors.append(FieldError("rule", f"there is no flag rule called {data.rule!r}"))
+        if "severity" not in data.model_fields_set:
+            errors.append(FieldError("severity", "say red or amber, or null to set the flag aside"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def add_manual(session: Session, school: School, data: ManualFlagCreate, *, by: Principal,
+               today: date | None = None) -> ManualFlag:
+    """An officer's own flag for a school, or their override of a rule's flag (which replaces any
+    earlier override of that rule for the school). An override needs the rule to flag the school now."""
+    bind(session, by)
+    permissions.require_flag_manager(by)
+    _check_manual(data)
+    today = today or date.today()
+    if data.kind == ManualKind.override:
+        found = _evaluate(session, by=by, school_ids=[school.id], today=today, manual=False)
+        if not any(f.rule == data.rule for s in found for f in s.flags):
+            raise ValidationFailed([FieldError("rule", f"the rule {data.rule} does not flag this school now; add "
+                                                       "a flag of your own instead")])
+        earlier = session.scalars(select(ManualFlag).where(
+            ManualFlag.school_id == school.id, ManualFlag.kind == ManualKind.override.value,
+            ManualFlag.rule == data.rule, ManualFlag.withdrawn_at.is_(None)))
+        for row in earlier:
+            row.withdrawn_at = today
+            row.touch(by.label)
+        category = RULES[data.rule].category
+    else:
+        category = data.category.value
+    row = ManualFlag(school_id=school.id, kind=data.kind.value, rule=data.rule if data.rule else MANUAL_RULE,
+                     severity=data.severity.value if data.severity else None, category=category,
+                     reason=data.reason, updated_by=by.label)
+    session.add(row)
+    concurrency.flush(session, what="flag")
+    return row
+
+
+def get_manual(session: Session, school: School, flag_id: int, *, by: Principal) -> ManualFlag:
+    """One of a school's manual flags, or 404."""
+    bind(session, by)
+    row = session.scalars(select(ManualFlag).where(ManualFlag.id == flag_id,
+                                                   ManualFlag.school_id == school.id)).first()
+    if row is None:
+        raise NotFound(f"school {school.urn} has no manual flag {flag_id}")
+    return row
+
+
+def withdraw(session: Session, school: School, flag_id: int, *, if_match: str | None, by: Principal,
+             today: date | None = None) -> ManualFlag:
+    """Withdraw a manual flag or override (kept, marked withdrawn, so what a clinic saw stays explained)."""
+    bind(session, by)
+    permissions.require_flag_manager(by)
+    row = get_manual(session, school, flag_id, by=by)
+    require_match(if_match, row.version, what="flag")
+    if row.withdrawn_at is not None:
+        raise Conflict(f"this flag was withdrawn on {row.withdrawn_at.isoformat()}")
+    row.withdrawn_at = today or date.today()
+    row.touch(by.label)
+    concurrency.flush(session, what="flag")
+    return row

@@ -253,6 +253,36 @@ def import_gias(
             out.print(f"  {line}", soft_wrap=True)
 
 
+@cli.command("import-indicators")
+def import_indicators(
+    file: Annotated[Path, typer.Argument(help="a CSV of figures (docs/indicators.md)")],
+    partnership: Annotated[str, typer.Option(help="partnership slug")],
+) -> None:
+    """Load schools' figures and national figures from a CSV file; all or nothing."""
+    from app.services import accounts
+    from app.services.imports import indicators_csv
+
+    if not file.is_file():
+        raise fail(f"no such file: {file}")
+    try:
+        with session_scope() as session:
+            result = indicators_csv.import_file(session, file, by=accounts.operator(_partnership(session, partnership)))
+    except indicators_csv.IndicatorFileError as exc:
+        err.print(f"[bold red]error:[/] {file} was not imported; nothing was written. Fix these lines:", soft_wrap=True)
+        for line, message in exc.problems[:exc.MAX_IN_DETAIL]:
+            err.print(f"  line {line}: {message}", soft_wrap=True, markup=False)
+        if len(exc.problems) > exc.MAX_IN_DETAIL:
+            err.print(f"  ... and {len(exc.problems) - exc.MAX_IN_DETAIL} more problem(s); {exc.lines} line(s) "
+                      "in all have one")
+        raise typer.Exit(1) from None
+    except AppError as exc:
+        raise explain(exc) from None
+    school, national = result.counts.indicators, result.counts.national_figures
+    out.print(f"{result.rows} rows: schools' figures created {school.created}, updated {school.updated}, "
+              f"unchanged {school.unchanged}; national figures created {national.created}, updated "
+              f"{national.updated}, unchanged {national.unchanged}", soft_wrap=True)
+
+
 @cli.command("demo-data")
 def demo_data(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing if the demo partnership exists")] = False,

@@ -4,17 +4,20 @@ Each client is an httpx async client with a keep-alive connection of its own, sp
 of the generated partnerships with its read-write token (bench-tokens.json, written by
 `python -m app generate`). The clients share the partnerships round-robin.
 
-- Reads: a page of the schools list (the first page, a phase filter, or the page after it via
-  ``next_cursor``) or one school.
-- Writes: PATCH a school's not-engaged reason (a partnership's own field: GIAS owns the head's
-  name) with ``If-Match`` after a GET (412, when another client changed the school in between,
-  is a correct answer and counted apart), or POST an indicator with a source of its own (so it
-  never legitimately conflicts).
+- Reads (three in four on schools): a page of the schools list (the first page, a phase filter, or
+  the page after it via ``next_cursor``) or one school; (one in four) a page of collaboratives,
+  triads, visits, a triad's visits or audit events, or one visit record (bench/load_peer_review.py).
+- Writes (half on schools): PATCH a school's not-engaged reason (a partnership's own field: GIAS
+  owns the head's name) with ``If-Match`` after a GET (412, when another client changed the school
+  in between, is a correct answer and counted apart), or POST an indicator with a source of its own
+  (so it never legitimately conflicts); (half on peer review) PATCH a visit record's findings with
+  ``If-Match``, POST an action to a visit, or PATCH a triad's name with ``If-Match`` (412s counted
+  apart).
 
 After the mixed run every acknowledged write is read back through the API: each 2xx PATCH must
-be reflected (or superseded by a later acknowledged one), each 201 indicator must be there with
-its value. Results go to bench/results/load.json: requests/s, p50/p95/p99 per kind, responses by
-status, server errors (5xx), dropped connections (transport errors) and the write check.
+be reflected (or superseded by a later acknowledged one), each 201 indicator and action must be
+there with its value. Results go to bench/results/load.json: requests/s, p50/p95/p99 per kind,
+responses by status, server errors (5xx), dropped connections (transport errors) and the write check.
 
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --tokens data/bench-tokens.json
     .venv/bin/python bench/load.py --database-url sqlite:///data/app.db [--workers 1] [--seconds 60]
@@ -40,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import load_peer_review as peer_review  # noqa: E402
 from bench.common import (  # noqa: E402
     RESULTS,
     can_pin,
@@ -54,6 +58,8 @@ from bench.common import (  # noqa: E402
 
 CLIENTS = 50
 WRITE_SHARE = 0.2
+PEER_REVIEW_READS = 0.25  # of the reads
+PEER_REVIEW_WRITES = 0.5  # of the writes
 PHASES = ("primary", "secondary", "nursery", "special")
 INDICATOR_MEASURE = "load_check"
 REQUEST_TIMEOUT = 30.0
@@ -68,6 +74,8 @@ class Tenant:
     slug: str
     token: str
     urns: list[str] = field(default_factory=list)
+    triads: list[int] = field(default_factory=list)
+    visits: list[int] = field(default_factory=list)  # draft or submitted: open to changes
 
 
 @dataclass
@@ -85,6 +93,7 @@ class Tally:
     patches: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
     # (slug, urn) -> {indicator id: (source, value)} of every 201
     indicators: dict[tuple[str, str], dict[int, tuple[str, float]]] = field(default_factory=lambda: defaultdict(dict))
+    peer: peer_review.PeerReviewWrites = field(default_factory=peer_review.PeerReviewWrites)
     requests: int = 0
     seconds: float = 0.0
 
@@ -110,6 +119,7 @@ class Tally:
             "patch_412_races": self.patch_conflicts,
             "acknowledged_patches": sum(len(v) for v in self.patches.values()),
             "acknowledged_indicators": sum(len(v) for v in self.indicators.values()),
+            **self.peer.summary(),
         }
 
 
@@ -154,7 +164,15 @@ class Client:
             self.tally.unexpected.append(f"{method} {url}: {response.status_code} {response.text[:200]}")
         return response
 
+    def next_label(self) -> str:
+        """A value no other write of any run uses."""
+        self.writes += 1
+        return f"Load {self.run_id} c{self.number} w{self.writes}"
+
     async def read(self) -> None:
+        if self.rng.random() < PEER_REVIEW_READS and (self.tenant.triads or self.tenant.visits):
+            await peer_review.read(self)
+            return
         urn = self.rng.choice(self.tenant.urns)
         choice = self.rng.random()
         if choice < 0.5:
@@ -180,8 +198,7 @@ class Client:
         got = await self.request("get before patch", "GET", f"/api/v1/schools/{urn}", expect=(200,))
         if got is None or got.status_code != 200:
             return
-        self.writes += 1
-        name = f"Load {self.run_id} c{self.number} w{self.writes}"
+        name = self.next_label()
         response = await self.request("patch school", "PATCH", f"/api/v1/schools/{urn}",
                                       json={"engaged": False, "not_engaged_reason": name},
                                       headers={"If-Match": got.headers["etag"]},
@@ -196,8 +213,7 @@ class Client:
 
     async def post_indicator(self) -> None:
         urn = self.rng.choice(self.tenant.urns)
-        self.writes += 1
-        source = f"load {self.run_id} c{self.number} w{self.writes}"
+        source = self.next_label().lower()
         value = round(self.rng.uniform(0, 100), 2)
         response = await self.request("post indicator", "POST", f"/api/v1/schools/{urn}/indicators",
                                       json={"measure": INDICATOR_MEASURE, "academic_year": "2025/26",
@@ -209,6 +225,9 @@ class Client:
         try:
             while time.monotonic() < deadline:
                 if self.rng.random() < write_share:
+                    choice = self.rng.random()
+                    if choice < PEER_REVIEW_WRITES and await peer_review.write(self, choice / PEER_REVIEW_WRITES):
+                        continue
                     await (self.patch() if self.rng.random() < 0.5 else self.post_indicator())
                 else:
                     await self.read()
@@ -233,6 +252,7 @@ async def discover(base_url: str, tenants: list[Tenant], per_tenant: int = URNS_
                     break
             if not tenant.urns:
                 raise RuntimeError(f"partnership {tenant.slug} has no schools to load")
+            await peer_review.discover(base_url, tenant)
 
 
 async def run_load(base_url: str, tenants: list[Tenant], *, seconds: float, clients: int = CLIENTS,
@@ -278,8 +298,9 @@ async def verify_writes(base_url: str, tenants: list[Tenant], tally: Tally) -> d
                 checked_indicators += 1
                 if present.get(indicator_id) != (source, value):
                     lost.append(f"{slug}/{urn}: indicator {indicator_id} ({source}) missing or changed")
+    peer_checked = await peer_review.verify(base_url, tokens, tally.peer, lost)
     return {"acknowledged_patches_checked": checked_patches, "acknowledged_indicators_checked": checked_indicators,
-            "schools_changed_after_last_acknowledged_patch": superseded_by_unacknowledged,
+            "schools_changed_after_last_acknowledged_patch": superseded_by_unacknowledged, **peer_checked,
             "missing": len(lost), "missing_samples": lost[:20], "all_present": not lost}
 
 
@@ -385,8 +406,12 @@ def main() -> None:
               f"p95 {run['all']['p95_ms']} ms  p99 {run['all']['p99_ms']} ms  5xx {run['server_errors']}  "
               f"dropped {run['dropped_connections']}  statuses {run['statuses']}")
     check = runs["mixed"]["writes_check"]
-    print(f"writes: {check['acknowledged_patches_checked']} PATCH and {check['acknowledged_indicators_checked']} "
-          f"indicators acknowledged; missing {check['missing']}; 412 races {runs['mixed']['patch_412_races']}")
+    mixed = runs["mixed"]
+    print(f"writes acknowledged: {check['acknowledged_patches_checked']} school PATCH, "
+          f"{check['acknowledged_indicators_checked']} indicators, {check['acknowledged_visit_patches_checked']} visit "
+          f"PATCH, {check['acknowledged_actions_checked']} actions, {check['acknowledged_triad_patches_checked']}"
+          f" triad PATCH; missing {check['missing']}; 412 races: schools {mixed['patch_412_races']}, visits "
+          f"{mixed['visit_patch_412_races']}, triads {mixed['triad_patch_412_races']}")
     print(f"assessment: {results['assessment']}")
     print(f"written to {args.results}")
 

@@ -2,7 +2,8 @@
 of the engine under test, 50 clients reading and writing at once (bench/load.py's driver).
 
 Nothing about speed is asserted; what must hold under load is that no request fails with a server
-error, no connection is dropped, and every write the server acknowledged is there afterwards."""
+error, no connection is dropped, and every write the server acknowledged is there afterwards: schools'
+fields and indicators, and (issue 7) visit records' findings, their actions and triads' names."""
 
 import asyncio
 import json
@@ -50,3 +51,8 @@ def test_fifty_clients_reading_and_writing_get_no_errors_and_lose_no_write(fresh
     assert writes["all_present"], writes["missing_samples"]
     assert writes["acknowledged_patches_checked"] == summary["acknowledged_patches"]
     assert writes["acknowledged_indicators_checked"] == summary["acknowledged_indicators"]
+    for kind in ("visit_patches", "actions", "triad_patches"):
+        assert summary[f"acknowledged_{kind}"] > 0, (kind, summary["kinds"])
+        assert writes[f"acknowledged_{kind}_checked"] == summary[f"acknowledged_{kind}"], kind
+    assert {"list collaboratives", "list triads", "list visits", "list audit-events", "list triad's visits",
+            "get visit"} <= set(summary["kinds"]), summary["kinds"]

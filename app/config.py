@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # The GIAS upload's own limit: a national extract is about 60 MB.
     gias_upload_max_bytes: int = 100 * 1024 * 1024
+    # The figures upload's own limit (/indicators/import): 5,000 rows are about 400 KB.
+    indicators_upload_max_bytes: int = 5 * 1024 * 1024
     # An import job still "running" whose heartbeat is older than this, and that no thread of this
     # process is running, was cut off by a restart: it is shown, and marked, as failed.
     import_job_stale_seconds: float = 60.0

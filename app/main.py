@@ -65,7 +65,8 @@ def create_app(*, session_factory: SessionFactory | None = None, engine: Engine 
     # Added innermost first: the headers go on every answer, the last-resort 500 included.
     app.add_middleware(CsrfCookie)
     app.add_middleware(BodyLimit, default=settings.max_body_bytes, respond=respond,
-                       limits={"/imports/gias": settings.gias_upload_max_bytes},
+                       limits={"/imports/gias": settings.gias_upload_max_bytes,
+                               "/indicators/import": settings.indicators_upload_max_bytes},
                        session_cookie=settings.session_cookie_name)
     app.add_middleware(LastResort, respond=respond)
     app.add_middleware(SecurityHeaders, policy=content_security_policy(settings.htmx_script_url),

@@ -11,6 +11,7 @@ from app.web import (
     calendar,
     collaboratives,
     imports,
+    indicators_import,
     school_edit,
     school_records,
     schools,
@@ -27,6 +28,7 @@ from app.web.security import SignInRequired, sign_in_url, verify_csrf
 web_router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 web_router.include_router(auth.router)
 web_router.include_router(imports.router)
+web_router.include_router(indicators_import.router)
 web_router.include_router(account.router)
 web_router.include_router(calendar.router)
 web_router.include_router(settings_people.router)

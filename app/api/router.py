@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
-from app.api import audit, collaboratives, indicators_bulk, school_records, schools, triads, visits
+from app.api import audit, clinics, collaboratives, flags, indicators_bulk, school_records, schools, triads, visits
 from app.api.deps import api_principal
 from app.api.problems import problem_responses
 
@@ -18,3 +18,5 @@ api_router.include_router(visits.router)
 api_router.include_router(collaboratives.router)
 api_router.include_router(triads.router)
 api_router.include_router(audit.router)
+api_router.include_router(flags.router)
+api_router.include_router(clinics.router)

@@ -87,6 +87,10 @@ class FlagRulePublic(BaseModel):
     updated_by: str | None
 
 
+class FlagRuleList(BaseModel):
+    items: list[FlagRulePublic] = Field(description="Every rule, in a fixed order")
+
+
 class FlagRuleUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -313,7 +313,7 @@ def budget_deficit(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> F
     if t["deficit_over"]:
         reason += f", more than the {_money(t['deficit_over'])} allowed"
     return Flag("budget_deficit", RED, FlagCategory.finance.value, reason, _figure_evidence(
-        "budget_balance", figure, threshold=-t["deficit_over"], compared_with="threshold"))
+        "budget_balance", figure, threshold=0.0 - t["deficit_over"], compared_with="threshold"))
 
 
 def excess_surplus(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:

@@ -39,7 +39,7 @@ from app.main import create_app
 from app.models.account import ApiToken
 from app.models.base import utcnow
 from app.security import new_api_token
-from tests import factories
+from tests import factories, flag_setup
 
 URN_A, URN_B = "900001", "900002"  # above the factories' counter, so never taken by a world's school
 # The token the cases carry. It is known before any test runs, because schemathesis builds its
@@ -113,6 +113,7 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
         factories.make_indicator(session, b, measure="attainment", value=61.0),
         factories.make_indicator(session, theirs),
     ]
+    manual_flags = [flag_setup.manual(session, school) for school in (a, b, theirs)]
     collaborative = factories.make_collaborative(session, world.ours, [a, b], name="Seeded collaborative")
     their_collaborative = factories.make_collaborative(session, world.theirs, [theirs])
     by_id = {"collaborative_id": [collaborative.id, their_collaborative.id],
@@ -136,7 +137,8 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
 
     SEEDED.connection = connection
     SEEDED.urns = [URN_A, URN_B, world.our_school.urn, theirs.urn]
-    SEEDED.records = {"inspection_id": pairs(inspections), "indicator_id": pairs(indicators)}
+    SEEDED.records = {"inspection_id": pairs(inspections), "indicator_id": pairs(indicators),
+                      "flag_id": pairs(manual_flags)}
     SEEDED.ids = by_id
     SEEDED.visits = visit_pairs
     try:
@@ -158,6 +160,7 @@ class SeededToken:
 
 
 ID_KINDS = ("collaborative_id", "triad_id")
+RECORD_KINDS = ("inspection_id", "indicator_id", "flag_id")  # a school's records, addressed by URN and id
 
 
 def _is_urn(value: object) -> bool:
@@ -181,7 +184,7 @@ def flatmap_path_parameters(ctx, path_parameters: dict | None) -> st.SearchStrat
         return picks.map(lambda record_id: {**path_parameters, by_id: record_id})
     if not path_parameters or not _is_urn(path_parameters.get("urn")):
         return st.just(path_parameters)
-    kind = next((name for name in ("inspection_id", "indicator_id") if name in path_parameters), None)
+    kind = next((name for name in RECORD_KINDS if name in path_parameters), None)
     if kind is None:
         urns = st.sampled_from(range(len(SEEDED.urns) + 1)).map(
             lambda i: SEEDED.urns[i] if i < len(SEEDED.urns) else path_parameters["urn"])
@@ -215,7 +218,7 @@ def aim_coverage_case(case) -> None:
     parameters = case.path_parameters or {}
     if _is_urn(parameters.get("urn")) and parameters["urn"] not in SEEDED.urns:
         parameters["urn"] = URN_A
-        for kind in ("inspection_id", "indicator_id"):
+        for kind in RECORD_KINDS:
             if _is_id(parameters.get(kind)):
                 parameters[kind] = SEEDED.records[kind][0][1]
     for kind in ID_KINDS:
@@ -258,7 +261,7 @@ def test_the_seeded_records_answer(seeded):
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {TOKEN}"
         assert client.get(f"/api/v1/schools/{URN_A}").json()["urn"] == URN_A
-        for kind, path in (("inspection_id", "inspections"), ("indicator_id", "indicators")):
+        for kind, path in (("inspection_id", "inspections"), ("indicator_id", "indicators"), ("flag_id", "flags")):
             answers = [client.get(f"/api/v1/schools/{urn}/{path}/{record_id}").status_code
                        for urn, record_id in seeded.records[kind]]
             assert answers == [200, 200, 404, 404], kind

@@ -6,7 +6,8 @@
 #   BENCH_DATABASE_URL=postgresql+psycopg://app:app@127.0.0.1:5432/app_bench bash bench/run_all.sh
 #
 # The register is generated afresh (--force replaces an earlier generation) at national scale:
-# about 67,000 schools in 151 partnerships. Results: bench/results/*.json.
+# about 67,000 schools in 151 partnerships, with their collaboratives, triads and visit records.
+# Results: bench/results/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -24,8 +25,11 @@ DATABASE_URL="$URL" $PY -m app generate --scale national --force
 
 suffix=""
 case "$URL" in postgresql*) suffix="-postgresql" ;; esac
-echo "==> schools list and school against the raw baseline"
+echo "==> the API's lists (schools; collaboratives, triads, visits, audit events) against the raw baseline"
 $PY bench/api_lists.py --database-url "$URL" --results "bench/results/api_lists$suffix.json"
+
+echo "==> query plans of the peer-review lists"
+$PY bench/query_plans.py --database-url "$URL"
 
 echo "==> load: 50 clients, read-only then 80/20 mixed, one worker"
 $PY bench/load.py --database-url "$URL" --results "bench/results/load$suffix.json"

@@ -96,7 +96,8 @@ def clinic_context(session: Session, by: Principal, clinic: Clinic, *, severity:
         "can_minute": permissions.records_minutes(by) and not locked,
         "can_manage": permissions.manages(by) and not locked,
         "steps": _steps(by, clinic), "workflow": workflow or Form({"version": str(clinic.version)}),
-        "editing": editing or {}, "forms_by_part": (editing or {}).get("forms", {}), "today": date.today(),
+        "editing": editing or {}, "forms_by_part": (editing or {}).get("forms", {}), "blank_form": Form({}),
+        "today": date.today(),
     }
 
 

@@ -9,7 +9,11 @@ from app.web import (
     audit,
     auth,
     calendar,
+    clinic_exports,
+    clinic_items,
+    clinics,
     collaboratives,
+    flags,
     imports,
     indicators_import,
     school_edit,
@@ -33,6 +37,7 @@ web_router.include_router(account.router)
 web_router.include_router(calendar.router)
 web_router.include_router(settings_people.router)
 web_router.include_router(schools.router)
+web_router.include_router(flags.router)
 web_router.include_router(settings_tokens.router)
 web_router.include_router(settings_partnership.router)
 web_router.include_router(school_edit.router)
@@ -42,6 +47,9 @@ web_router.include_router(collaboratives.router)
 web_router.include_router(triads.router)
 web_router.include_router(visits.router)
 web_router.include_router(visit_actions.router)
+web_router.include_router(clinics.router)
+web_router.include_router(clinic_items.router)
+web_router.include_router(clinic_exports.router)
 
 
 @web_router.get("/", include_in_schema=False)

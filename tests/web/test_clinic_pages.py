@@ -24,7 +24,7 @@ def flagged(session, world, count: int) -> list:
     made = []
     for n in range(count):
         school = factories.make_school(session, world.ours, name=f"Flagged {n:03d} Primary")
-        factories.make_inspection(session, school, overall_effectiveness=3 + n % 2, inspected_on=date(2025, 3, 1))
+        factories.make_inspection(session, school, overall_effectiveness=3 + n % 2, inspected_on=date(2024, 3, 1))
         made.append(school)
     return made
 

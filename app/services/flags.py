@@ -95,6 +95,7 @@ class FlaggedSchool:
     phase: str
     la_category: str | None
     flags: list[Flag] = field(default_factory=list)
+    manual: list[ManualFlag] = field(default_factory=list)  # its manual flags and overrides in force
 
     @property
     def severity(self) -> str | None:
@@ -130,7 +131,7 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
     for school in facts.values():
         flags = _computed(school, settings, ctx)
         result.append(FlaggedSchool(school.id, school.urn, school.name, school.phase, school.la_category,
-                                    apply_manual(flags, school.manual) if manual else ordered(flags)))
+                                    apply_manual(flags, school.manual) if manual else ordered(flags), school.manual))
     return result
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from app.services import flag_rules
+from app.services import flag_checks_context
 from app.services.flag_data import (
     ActionFacts,
     Context,
@@ -439,7 +439,7 @@ def test_review_judgement(grades, severity):
     (date(2028, 3, 30), 1, date(2028, 2, 29)), (date(2026, 1, 15), 13, date(2024, 12, 15)),
 ])
 def test_months_before(day, months, expected):
-    assert flag_rules.months_before(day, months) == expected
+    assert flag_checks_context.months_before(day, months) == expected
 
 
 def test_every_measure_the_rules_read_is_a_known_measure():

@@ -1,0 +1,200 @@
+"""The red-flag rules' checks on a school's context: finance, governance, leadership and context,
+and the network (its triad reviews, the LA's category, clinic actions, review judgements)."""
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from app.models.flag import FlagCategory
+from app.services.flag_checks import AMBER, KEY_GRADE_WORDS, RED, day, figure_evidence, money, number, words
+from app.services.flag_data import Context, SchoolFacts
+from app.services.flag_types import Flag
+
+# --- finance --------------------------------------------------------------------------------------
+
+ACADEMY_TYPES = re.compile(r"academy|free school|university technical|studio school|city technology", re.I)
+
+
+def is_maintained(school: SchoolFacts) -> bool:
+    """Maintained by the LA, as far as its type says (an unknown type counts as maintained)."""
+    return not (school.establishment_type and ACADEMY_TYPES.search(school.establishment_type))
+
+
+def budget_deficit(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    figure = school.latest("budget_balance")
+    if figure is None or not figure.value < -t["deficit_over"]:
+        return None
+    reason = f"A budget deficit of {money(figure.value)} in {figure.academic_year}"
+    if t["deficit_over"]:
+        reason += f", more than the {money(t['deficit_over'])} allowed"
+    return Flag("budget_deficit", RED, FlagCategory.finance.value, reason, figure_evidence(
+        "budget_balance", figure, threshold=0.0 - t["deficit_over"], compared_with="threshold"))
+
+
+def excess_surplus(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    figure = school.latest("budget_balance")
+    if figure is None or figure.value <= 0 or (t["maintained_only"] and not is_maintained(school)):
+        return None
+    pupils = school.pupils_in(figure.academic_year)
+    if not pupils:
+        return None
+    per_pupil = round(figure.value / pupils, 2)
+    if not per_pupil > t["per_pupil_over"]:
+        return None
+    reason = (f"A surplus of {money(figure.value)} in {figure.academic_year} ({money(per_pupil)} a pupil), "
+              f"above {money(t['per_pupil_over'])} a pupil")
+    return Flag("excess_surplus", AMBER, FlagCategory.finance.value, reason, figure_evidence(
+        "budget_balance", figure, pupils=pupils, per_pupil=per_pupil, threshold=t["per_pupil_over"],
+        compared_with="per_pupil_over"))
+
+
+# --- governance -----------------------------------------------------------------------------------
+
+def governor_vacancies(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    figure = school.latest("governor_vacancies")
+    if figure is None or not figure.value > t["over"]:
+        return None
+    count = number(figure.value)
+    reason = (f"{count} governor vacanc{'y' if figure.value == 1 else 'ies'} in {figure.academic_year}, more than "
+              f"{t['over']}")
+    return Flag("governor_vacancies", RED, FlagCategory.governance.value, reason, figure_evidence(
+        "governor_vacancies", figure, threshold=t["over"], compared_with="threshold"))
+
+
+def governance_intervention(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    found = []
+    for measure, what in (("warning_notice", "a warning notice issued"),
+                          ("ieb", "an interim executive board in place")):
+        figure = school.latest(measure)
+        if figure is not None and figure.value >= 1:
+            found.append((measure, what, figure))
+    if not found:
+        return None
+    reason = "; ".join(f"{what} ({figure.academic_year})" for _, what, figure in found)
+    return Flag("governance_intervention", RED, FlagCategory.governance.value, reason[:1].upper() + reason[1:],
+                {"figures": [figure_evidence(measure, figure) for measure, _, figure in found]})
+
+
+# --- leadership and context -----------------------------------------------------------------------
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier (the month's last day where it has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def new_or_acting_head(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    started = school.headteacher_started_on
+    acting = school.latest("acting_head")
+    cutoff = months_before(ctx.today, t["months"])
+    parts, evidence = [], {"threshold": t["months"], "compared_with": "months"}
+    if started is not None and started > cutoff:
+        verb = "starts" if started > ctx.today else "started"
+        parts.append(f"a new headteacher ({verb} {day(started)}, within {t['months']} months)")
+        evidence |= {"headteacher_started_on": started.isoformat(), "as_of": ctx.today.isoformat()}
+    if acting is not None and acting.value >= 1:
+        parts.append(f"an acting headteacher ({acting.academic_year})")
+        evidence |= {"acting_head": figure_evidence("acting_head", acting)}
+    if not parts:
+        return None
+    reason = "; ".join(parts)
+    return Flag("new_or_acting_head", AMBER, FlagCategory.leadership.value, reason[:1].upper() + reason[1:], evidence)
+
+
+def senior_staff_changes(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    figure = school.latest("senior_staff_changes")
+    if figure is None or not figure.value > t["over"]:
+        return None
+    reason = f"{number(figure.value)} senior staff changes in {figure.academic_year}, more than {t['over']}"
+    return Flag("senior_staff_changes", AMBER, FlagCategory.leadership.value, reason, figure_evidence(
+        "senior_staff_changes", figure, threshold=t["over"], compared_with="threshold"))
+
+
+def falling_roll(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    run = school.consecutive_years("roll", t["years"])
+    if run is None or any(later.value >= earlier.value for earlier, later in zip(run, run[1:], strict=False)):
+        return None
+    figures = ", ".join(f"{number(f.value)} ({f.academic_year})" for f in run)
+    reason = f"Roll fell each year for {t['years']} years: {figures}"
+    return Flag("falling_roll", AMBER, FlagCategory.leadership.value, reason, figure_evidence(
+        "roll", run[-1], figures=[{"academic_year": f.academic_year, "value": f.value} for f in run],
+        threshold=t["years"], compared_with="years"))
+
+
+BUILDING_GRADES = {1: "good", 2: "satisfactory", 3: "poor", 4: "bad"}
+
+
+def poor_buildings(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    figure = school.latest("building_condition")
+    if figure is None or not figure.value > t["worse_than"]:
+        return None
+    words = BUILDING_GRADES.get(int(figure.value), number(figure.value))
+    reason = (f"Buildings in {words} condition (graded {number(figure.value)} of 4) in {figure.academic_year}, "
+              f"worse than {t['worse_than']}")
+    return Flag("poor_buildings", AMBER, FlagCategory.leadership.value, reason, figure_evidence(
+        "building_condition", figure, threshold=t["worse_than"], compared_with="threshold"))
+
+
+# --- the network --------------------------------------------------------------------------------
+
+def triad_grade(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    visit = school.triad_visit
+    worst = len(ctx.grade_labels)
+    if visit is None or worst == 0 or visit.grade < worst or not visit.visit_date > months_before(
+            ctx.today, t["within_months"]):
+        return None
+    label = ctx.grade_labels[worst - 1]
+    reason = f"Graded ‘{label}’ ({visit.grade} of {worst}) at its triad review on {day(visit.visit_date)}"
+    return Flag("triad_grade", AMBER, FlagCategory.network.value, reason, {
+        "visit_id": visit.id, "visit_date": visit.visit_date.isoformat(), "grade": visit.grade, "label": label,
+        "scale": worst, "threshold": t["within_months"], "compared_with": "within_months"})
+
+
+def la_category(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    scheme = ctx.category_scheme
+    if not school.la_category or not scheme:
+        return None
+    if school.la_category == scheme[0]:
+        severity = RED
+    elif t["second_is_amber"] and len(scheme) >= 3 and school.la_category == scheme[1]:
+        severity = AMBER
+    else:
+        return None
+    reason = f"In the LA's ‘{school.la_category}’ category"
+    if severity == RED:
+        reason += " (most support needed)"
+    return Flag("la_category", severity, FlagCategory.network.value, reason,
+                {"la_category": school.la_category, "scheme": list(scheme)})
+
+
+def overdue_clinic_action(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    late = [a for a in school.open_actions if (ctx.today - a.due_on).days > t["days_over"]]
+    if not late:
+        return None
+    oldest = min(late, key=lambda a: (a.due_on, a.id))
+    head = "A clinic action is" if len(late) == 1 else f"{len(late)} clinic actions are"
+    reason = f"{head} overdue: ‘{oldest.text}’ was due {day(oldest.due_on)}"
+    return Flag("overdue_clinic_action", AMBER, FlagCategory.network.value, reason, {
+        "actions": [{"id": a.id, "clinic_id": a.clinic_id, "text": a.text, "due_on": a.due_on.isoformat()}
+                    for a in sorted(late, key=lambda a: (a.due_on, a.id))],
+        "as_of": ctx.today.isoformat(), "threshold": t["days_over"], "compared_with": "days_over"})
+
+
+def review_judgement(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    judged = [j for j in school.judgements if j.partner_grade >= 3]
+    if not judged:
+        return None
+    worst = max(j.partner_grade for j in judged)
+    strands = sorted(j.strand for j in judged if j.partner_grade == worst)
+    year = judged[0].academic_year
+    reason = (f"Judged {worst} ({KEY_GRADE_WORDS[worst]}) for {', '.join(map(words, strands))} at the "
+              f"{year} review")
+    return Flag("review_judgement", RED if worst >= 4 else AMBER, FlagCategory.network.value, reason, {
+        "academic_year": year, "judgements": {j.strand: j.partner_grade for j in school.judgements}})

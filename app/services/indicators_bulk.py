@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import Table, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from app.errors import FieldError, ValidationFailed
@@ -215,6 +214,7 @@ def write(session: Session, plan: Plan, *, by: Principal) -> BulkResult:
     session.flush()  # anything pending goes first; the statements below do not pass through the ORM
     now = utcnow()
     result = BulkResult()
+    # What every row shares is given once, in the statement, not bound (and converted) row by row.
     common = {"version": 1, "created_at": now, "updated_at": now, "updated_by": by.label[:200]}
     school_events = _upsert(session, plan.schools, _INDICATOR, _INDICATOR_KEY, Indicator, result.indicators, common)
     national_events = _upsert(session, plan.national, _NATIONAL, _NATIONAL_KEY, NationalFigure,
@@ -234,29 +234,31 @@ def _upsert(session: Session, rows: list[_Row], table: Table, key: tuple[str, ..
     # same file again another day changes nothing. Those rows go in statements of their own.
     groups = [[row for row in rows if row.dated], [row for row in rows if not row.dated]]
     connection = session.connection()
+    fields = _AUDITED[table.name]
     events: list[tuple[int, str, dict]] = []
     written = 0
     for group, dated in zip(groups, (True, False), strict=True):
         if not group:
             continue
-        stmt = _statement(connection.dialect.name, table, key, dated=dated and "recorded_on" in table.c)
+        stmt = _statement(connection.dialect.name, table, key, common, dated=dated and "recorded_on" in table.c)
         for start in range(0, len(group), CHUNK):
-            params = [row.values | common for row in group[start:start + CHUNK]]
-            for returned in connection.execute(stmt, params).mappings():
+            params = [row.values for row in group[start:start + CHUNK]]
+            for returned in connection.execute(stmt, params):
                 written += 1
-                row = by_key[tuple(returned[name] for name in key)]
-                events.append(_event(returned["id"], returned["version"], row, model))
-                _forget(session, model, returned["id"])
+                record_id, version, *returned_key = returned
+                events.append(_event(record_id, version, by_key[tuple(returned_key)], fields))
+    _forget(session, model, {record_id for record_id, _, _ in events})
     counts.created = sum(1 for _, action, _ in events if action == "create")
     counts.updated = written - counts.created
     counts.unchanged = len(rows) - written
     return events
 
 
-def _statement(dialect: str, table: Table, key: tuple[str, ...], *, dated: bool):  # noqa: ANN202
+def _statement(dialect: str, table: Table, key: tuple[str, ...], common: dict[str, Any], *,
+               dated: bool):  # noqa: ANN202
     """INSERT ... ON CONFLICT (key) DO UPDATE SET <value, version + 1, ...> WHERE <changed> RETURNING."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
+    stmt = insert(table).values(common)
     new = stmt.excluded
     changed = table.c.value.is_distinct_from(new.value)
     values = {"value": new.value, "version": table.c.version + 1, "updated_at": new.updated_at,
@@ -274,8 +276,7 @@ _AUDITED = {"indicator": ("school_id", "measure", "academic_year", "value", "sou
             "national_figure": ("measure", "academic_year", "value", "source")}
 
 
-def _event(record_id: int, version: int, row: _Row, model: type) -> tuple[int, str, dict]:
-    fields = _AUDITED[model.__tablename__]
+def _event(record_id: int, version: int, row: _Row, fields: tuple[str, ...]) -> tuple[int, str, dict]:
     if version == 1:
         return record_id, "create", {name: [None, row.values[name]] for name in fields}
     stored = row.stored
@@ -288,9 +289,9 @@ def _event(record_id: int, version: int, row: _Row, model: type) -> tuple[int, s
                                  if name in row.values and stored[name] != row.values[name]}
 
 
-def _forget(session: Session, model: type, record_id: int) -> None:
-    """A copy of a written row already in the session must not keep its old value or version."""
-    loaded = session.identity_map.get(identity_key(model, record_id))
-    if loaded is not None:
-        session.expire(loaded)
+def _forget(session: Session, model: type, written: set[int]) -> None:
+    """Copies of written rows already in the session must not keep their old value or version."""
+    for loaded in list(session.identity_map.values()):
+        if type(loaded) is model and loaded.id in written:
+            session.expire(loaded)
 

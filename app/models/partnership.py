@@ -25,6 +25,18 @@ REVIEW_GROUP_MEETINGS = [
     {"meeting": "april", "month": 4, "focus": "Predictions and support for the summer"},
     {"meeting": "july", "month": 7, "focus": "The year reviewed and support planned for the next"},
 ]
+# The cadences a partnership chooses between, by name.
+CADENCES = {"termly": TERMLY_CLINICS, "review_group": REVIEW_GROUP_MEETINGS}
+CADENCE_WORDS = {"termly": "A School Performance Clinic each term (autumn, spring, summer)",
+                 "review_group": "School Review Group meetings in September, January, April and July"}
+
+
+def cadence_name(meetings: list[dict]) -> str | None:
+    """Which named cadence `meetings` is (None for one of the partnership's own)."""
+    names = [m.get("meeting") for m in meetings]
+    return next((key for key, known in CADENCES.items() if names == [m["meeting"] for m in known]), None)
+
+
 # The strands a school is judged on at the year's first review (seed 002): Ofsted's key judgements.
 DEFAULT_JUDGEMENT_STRANDS = ["overall_effectiveness", "quality_of_education", "behaviour_and_attitudes",
                              "personal_development", "leadership_and_management"]

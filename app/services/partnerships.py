@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.db import all_tenants
 from app.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from app.models.base import utcnow
-from app.models.partnership import DEFAULT_CATEGORY_SCHEME, Partnership
+from app.models.partnership import CADENCES, DEFAULT_CATEGORY_SCHEME, Partnership, cadence_name
 from app.models.school import School
 from app.models.types import plain_text_problem
 from app.services import audit, concurrency
@@ -163,8 +163,9 @@ def in_use_message(category: str, count: int) -> str:
 
 def update_settings(session: Session, *, name: str, category_scheme: list[str],
                     mapping: Mapping[str, str] | None = None, if_version: int | None,
-                    by: Principal) -> Partnership:
-    """Rename the partnership and change its category scheme, moving schools off dropped categories."""
+                    by: Principal, cadence: str | None = None) -> Partnership:
+    """Rename the partnership and change its category scheme, moving schools off dropped categories;
+    `cadence` ("termly" or "review_group", CADENCES) sets when its clinics meet (None: unchanged)."""
     partnership = for_editing(session, by=by, lock="update")
     if if_version is None:
         raise PreconditionRequired("send the version of the settings you read, so that no one's change "
@@ -181,6 +182,8 @@ def update_settings(session: Session, *, name: str, category_scheme: list[str],
         errors.append(FieldError("name", plain_text_problem(name)))
     wrong_scheme = scheme_errors(scheme)
     errors.extend(wrong_scheme)
+    if cadence is not None and cadence not in CADENCES:
+        errors.append(FieldError("cadence", f"choose one of: {', '.join(CADENCES)}"))
     moves: dict[str, str] = {}
     if not wrong_scheme:
         for category, count in _leaving(session, partnership, scheme).items():
@@ -211,6 +214,8 @@ def update_settings(session: Session, *, name: str, category_scheme: list[str],
                                                for school_id in moved]}, by=by)
     partnership.name = name
     partnership.category_scheme = scheme
+    if cadence is not None and cadence_name(partnership.meeting_cadence) != cadence:
+        partnership.meeting_cadence = [dict(m) for m in CADENCES[cadence]]
     partnership.touch(by.label)
     concurrency.flush(session, what="partnership's settings")
     return partnership

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
-from app.models.partnership import Partnership
+from app.models.partnership import CADENCE_WORDS, Partnership, cadence_name
 from app.services import accounts, partnerships
 from app.services.principal import Principal
 from app.web import forms
@@ -17,8 +17,8 @@ from app.web.security import WebPrincipal
 
 router = APIRouter(tags=["web: settings"])
 
-FIELDS = ("name", "category_scheme")
-LABELS = {"name": "Partnership name", "category_scheme": "LA categories"}
+FIELDS = ("name", "category_scheme", "cadence")
+LABELS = {"name": "Partnership name", "category_scheme": "LA categories", "cadence": "Clinic meetings"}
 URL = "/settings/partnership"
 
 
@@ -47,6 +47,7 @@ def _page(request: Request, session: Session, by: Principal, form: Form, *, sche
         "targets": [(c, c) for c in scheme if c],
         "anchors": {field: anchor for field, _, _, anchor in moves},
         "partnerships": accounts.partnerships_of(session, by.user_id) if by.user_id else [],
+        "cadences": list(CADENCE_WORDS.items()),
     }
     return render(request, "settings/partnership.html", context, status_code=status_code)
 
@@ -55,14 +56,16 @@ def _page(request: Request, session: Session, by: Principal, form: Form, *, sche
 def edit_partnership(request: Request, session: SessionDep, by: WebPrincipal) -> Response:
     """Officers only: a viewer gets the 403 page."""
     partnership = partnerships.for_editing(session, by=by)
-    form = Form.of(partnership, FIELDS)
+    form = Form.of(partnership, ("name", "category_scheme"))
     form.values["category_scheme"] = "\n".join(partnership.category_scheme)
+    form.values["cadence"] = cadence_name(partnership.meeting_cadence) or ""
     return _page(request, session, by, form, scheme=partnership.category_scheme, leaving={})
 
 
 def _conflict(form: Form, stored: Partnership, typed: list[str]) -> None:
     """The stale save's comparison, with each scheme as a list ("red, amber, green") rather than lines."""
     form.conflict_with(SimpleNamespace(name=stored.name, category_scheme="", version=stored.version,
+                                       cadence=cadence_name(stored.meeting_cadence) or "",
                                        updated_by=stored.updated_by, updated_at=stored.updated_at), LABELS)
     for row in form.conflict.rows if form.conflict else []:
         if row.name == "category_scheme":
@@ -82,7 +85,8 @@ def save_partnership(request: Request, session: SessionDep, by: WebPrincipal, da
     mapping = {category: _text(form.values[field]) for field, category in fields.items()}
     with forms.attempt(session, form):
         partnerships.update_settings(session, name=_text(form.values["name"]), category_scheme=scheme,
-                                     mapping=mapping, if_version=form.version, by=by)
+                                     mapping=mapping, if_version=form.version, by=by,
+                                     cadence=_text(form.values["cadence"]) or None)
     if not form.refused:
         moved = sum(leaving.values())
         banner = "Partnership settings saved" + (f"; {moved} {'school' if moved == 1 else 'schools'} moved to "

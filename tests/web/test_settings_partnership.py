@@ -160,3 +160,18 @@ def test_the_form_needs_a_constant_number_of_statements(signed_in, session, worl
     with count_statements() as many:
         assert signed_in.get(URL).status_code == 200
     assert many.count == few.count <= 5, few.statements
+
+
+def test_the_clinic_cadence_is_chosen_here(signed_in, session, world):
+    page = signed_in.get(URL).text
+    assert re.search(r'name="cadence" type="radio" value="termly" checked', page), "termly clinics by default"
+    saved = signed_in.post(URL, data=form_of(signed_in) | {"cadence": "review_group"}, follow_redirects=False)
+    assert saved.status_code == 303
+    assert [m["meeting"] for m in stored(session, world.ours.id).meeting_cadence] == [
+        "september", "january", "april", "july"]
+    assert re.search(r'name="cadence" type="radio" value="review_group" checked', signed_in.get(URL).text)
+    refused = signed_in.post(URL, data=form_of(signed_in) | {"cadence": "fortnightly", "name": "Kept name"})
+    assert refused.status_code == 422 and 'id="cadence-error"' in refused.text and 'value="Kept name"' in refused.text
+    without = form_of(signed_in)  # a form that sends no cadence leaves it as it is
+    assert signed_in.post(URL, data=without, follow_redirects=False).status_code == 303
+    assert stored(session, world.ours.id).meeting_cadence[0]["meeting"] == "september"

@@ -167,3 +167,23 @@ def test_list_shows_the_clinics(signed_in, session, world):
     assert page.status_code == 200 and "In session" in page.text
     with all_tenants(session):
         assert session.exec(select(Clinic)).all()
+
+
+def test_papers_for_publication_redact_what_is_chosen(signed_in, session, world):
+    schools = flagged(session, world, 2)
+    clinic = opened(signed_in, session)
+    page = signed_in.get(f"/clinics/{clinic.id}")
+    item_id = re.search(r'id="item-(\d+)"', page.text).group(1)
+    form = signed_in.get(f"/clinics/{clinic.id}/items/{item_id}/edit", headers=HTMX)
+    signed_in.post(f"/clinics/{clinic.id}/items/{item_id}", headers=HTMX,
+                   data={"csrf_token": csrf_from(form.text),
+                         "version": re.search(r'name="version" value="(\d+)"', form.text).group(1),
+                         "explanation": "The head is on long-term leave", "minutes": "Agreed to broker support"})
+    whole = signed_in.get(f"/clinics/{clinic.id}/publication")
+    assert whole.status_code == 200 and schools[1].name in whole.text and "long-term leave" in whole.text
+    assert "Draft: these minutes are not approved yet" in whole.text
+    redacted = signed_in.get(f"/clinics/{clinic.id}/publication?redact=schools&redact=explanations")
+    assert schools[0].name not in redacted.text and schools[1].name not in redacted.text
+    assert "School 1" in redacted.text and "long-term leave" not in redacted.text and "[redacted]" in redacted.text
+    assert "Agreed to broker support" in redacted.text, "minutes were not chosen"
+    assert signed_in.get(f"/clinics/{clinic.id}/publication?redact=everything").status_code == 400

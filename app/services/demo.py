@@ -15,11 +15,10 @@ from sqlmodel import Session
 
 from app.db import all_tenants
 from app.models.account import Role
-from app.models.indicator import Indicator
 from app.models.inspection import Inspection, InspectionWrite, ReportCardGrade
 from app.models.partnership import Partnership
 from app.models.school import School
-from app.services import accounts, demo_triads, inspections, partnerships, tokens
+from app.services import accounts, demo_clinics, demo_triads, inspections, partnerships, tokens
 from app.services.principal import bind
 
 DEMO_SLUG = "northfield"
@@ -60,9 +59,12 @@ class DemoResult:
     viewer_password: str
     token: str
     schools: int
-    # The lead headteachers and headteachers of this year's peer review (app.services.demo_triads).
+    # The lead headteachers and headteachers of this year's peer review (app.services.demo_triads), and the
+    # clinic chair and member (app.services.demo_clinics).
     people: list[demo_triads.DemoAccount] = field(default_factory=list)
     peer_review: str = ""
+    # Indicators, the clinic chair and member, and last term's and the next clinic (app.services.demo_clinics).
+    clinics: str = ""
 
 
 def credential_lines(result: DemoResult) -> list[str]:
@@ -71,6 +73,7 @@ def credential_lines(result: DemoResult) -> list[str]:
     return [
         f"demo partnership: {result.partnership.name} ({result.schools} schools)",
         *([result.peer_review] if result.peer_review else []),
+        *([result.clinics] if result.clinics else []),
         f"officer: {result.officer_email}  password: {result.officer_password}",
         f"viewer:  {result.viewer_email}  password: {result.viewer_password}",
         *(person.line() for person in result.people),
@@ -124,8 +127,9 @@ def _inspection_history(rng: random.Random) -> list[InspectionWrite]:
 
 
 def build(session: Session, *, seed: int = 2026) -> DemoResult:
-    """Create the demo partnership with about 70 schools, accounts, a token, and this academic
-    year's collaboratives, triads and a term of visit records (app.services.demo_triads)."""
+    """Create the demo partnership with about 70 schools, accounts, a token, this academic year's
+    collaboratives, triads and a term of visit records (app.services.demo_triads), and the figures,
+    chair, member and meetings of its School Performance Clinic (app.services.demo_clinics)."""
     rng = random.Random(seed)
     with all_tenants(session):
         partnership = partnerships.create(session, name="Northfield Schools Partnership", slug=DEMO_SLUG,
@@ -174,18 +178,6 @@ def build(session: Session, *, seed: int = 2026) -> DemoResult:
                 session.add(inspection)
             session.flush()
             inspections.refresh_latest(session, school)
-            for year in ("2024/25", "2025/26"):
-                figures = {"absence": rng.uniform(3.5, 9.5), "persistent_absence": rng.uniform(8, 32),
-                           "budget_balance": rng.uniform(-180_000, 260_000), "roll": school.pupils,
-                           "governor_vacancies": rng.randint(0, 4)}
-                if phase in ("primary", "junior"):
-                    figures["attainment"] = rng.uniform(38, 85)
-                if phase in ("secondary", "all_through"):
-                    figures["progress"] = rng.uniform(-0.9, 0.8)
-                for measure, value in figures.items():
-                    session.add(Indicator(school_id=school.id, measure=measure, academic_year=year,
-                                          value=round(float(value), 2), source="Demo data",
-                                          recorded_on=date(int(year[:4]) + 1, 7, 15)))
     session.flush()
 
     officer_password, viewer_password = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
@@ -197,8 +189,9 @@ def build(session: Session, *, seed: int = 2026) -> DemoResult:
         accounts.grant(session, officer, partnership, Role.officer.value)
         accounts.grant(session, viewer, partnership, Role.viewer.value)
     year = demo_triads.build(session, partnership, officer, rng)
+    clinic = demo_clinics.build(session, partnership, officer, rng)  # figures, clinic chair and member, clinics
     _, token = tokens.create(session, name="Demo alliance sync", scopes="read write", by=by)
     summary = (f"peer review {partnership.current_academic_year}: {year.collaboratives} collaboratives, "
                f"{year.triads} triads, {year.visits} visit records")
     return DemoResult(partnership, officer.email, officer_password, viewer.email, viewer_password, token, count,
-                      year.accounts, summary)
+                      year.accounts + clinic.accounts, summary, clinic.summary)

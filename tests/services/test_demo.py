@@ -1,6 +1,7 @@
 """The demo partnership: this year's collaboratives and triads, their lead headteachers and two
-headteachers (whose passwords are in the credentials file and work), and a term of visit records
-in every state, built through the services."""
+headteachers (whose passwords are in the credentials file and work), a term of visit records in
+every state, and the School Performance Clinic's figures, chair, member and meetings, built through
+the services."""
 
 from datetime import date
 
@@ -9,11 +10,15 @@ from sqlalchemy import func, select
 
 from app.db import all_tenants
 from app.models.account import Membership, Role, ScopeKind, User
+from app.models.clinic import Clinic, ClinicAction, ClinicAgendaItem, ClinicStatus
 from app.models.collaborative import Collaborative, CollaborativeSchool, Triad, TriadSchool
+from app.models.flag import NationalFigure
+from app.models.indicator import KNOWN_MEASURES, Indicator
 from app.models.school import School
 from app.models.visit import TriadVisit, VisitAction, VisitKind, VisitStatus
 from app.security import verify_password
-from app.services import demo, partnerships
+from app.services import accounts, demo, flags, partnerships
+from app.services.flag_types import worst
 from app.services.terms import term_of
 
 
@@ -110,3 +115,64 @@ def test_a_term_of_visit_records_in_every_state(session, built):
     assert all(a["self_evaluation"] and a["peer_view"] for v in complete for a in v.focus_areas)
     assert {a.status for a in actions} == {"open", "done", "dropped"}
     assert "visit records" in built.peer_review
+
+
+def test_figures_flags_clinic_people_and_meetings(session, built, tmp_path):
+    today = date.today()
+    pid = built.partnership.id
+    start = int(partnerships.academic_year_for(today)[:4]) - 1
+    last_year = f"{start}/{(start + 1) % 100:02d}"  # the latest year of results and attendance
+
+    # A year of figures for every measure the rules read (the roll over three years), and England's.
+    with all_tenants(session):
+        measures = dict(session.execute(
+            select(Indicator.measure, func.count(func.distinct(Indicator.academic_year)))
+            .where(Indicator.partnership_id == pid).group_by(Indicator.measure)).all())
+        nationals = set(session.execute(select(NationalFigure.measure, NationalFigure.academic_year)
+                                        .where(NationalFigure.partnership_id == pid)).all())
+    assert set(KNOWN_MEASURES) <= set(measures), set(KNOWN_MEASURES) - set(measures)
+    assert measures["roll"] == 3
+    assert {("absence", last_year), ("persistent_absence", last_year), ("attainment", last_year)} <= nationals
+
+    # The rules raise some red, more amber, and most schools nothing.
+    with all_tenants(session):
+        officer = session.scalars(select(User).where(User.email == built.officer_email)).one()
+    by = accounts.principal_for(session, officer, pid)
+    found = flags.current(session, by=by)
+    severities = [worst(school_flags) for school_flags in found.values()]
+    assert severities.count("red") >= 1 and severities.count("amber") >= 1
+    assert len(found) < built.schools / 2
+    rules = {f.rule for school_flags in found.values() for f in school_flags}
+    assert {"budget_deficit", "governance_intervention", "overdue_clinic_action"} <= rules
+
+    # The clinic's chair and member: partnership-wide roles, in the credentials file, passwords that work.
+    path = tmp_path / "demo-credentials.txt"
+    demo.write_credentials(path, demo.credential_lines(built))
+    written = path.read_text().splitlines()
+    people = {p.role: p for p in built.people if p.role in ("clinic chair", "clinic member")}
+    assert set(people) == {"clinic chair", "clinic member"}
+    assert any(line.startswith("clinics: ") for line in written)
+    with all_tenants(session):
+        for role, person in people.items():
+            assert f"{role} (School Performance Clinic): {person.email}  password: {person.password}" in written
+            user = session.scalars(select(User).where(User.email == person.email)).one()
+            assert verify_password(user.password_hash, person.password)
+            grants = set(session.execute(select(Membership.role, Membership.scope_kind, Membership.scope_id)
+                                         .where(Membership.user_id == user.id, Membership.partnership_id == pid)))
+            assert grants == {(role.replace(" ", "_"), ScopeKind.partnership.value, None)}
+
+    # Last term's clinic, minuted and approved, with open actions (some overdue) and done ones; the next, planned.
+    with all_tenants(session):
+        meetings = session.scalars(select(Clinic).where(Clinic.partnership_id == pid).order_by(Clinic.held_on)).all()
+        assert [c.status for c in meetings] == [ClinicStatus.minutes_approved.value, ClinicStatus.planned.value]
+        past, upcoming = meetings
+        actions = session.scalars(select(ClinicAction).where(ClinicAction.clinic_id == past.id)).all()
+        agenda = session.scalars(select(ClinicAgendaItem).where(ClinicAgendaItem.clinic_id == past.id)).all()
+    assert past.held_on < today < upcoming.held_on
+    assert past.approved_by == people["clinic chair"].name and past.opened_at is not None
+    assert any(a.status == "open" and a.due_on < today for a in actions)
+    assert any(a.status == "open" and a.due_on > today for a in actions)
+    assert {a.status for a in actions} == {"open", "done", "dropped"}
+    assert len(agenda) >= 5 and any(i.explanation and i.minutes for i in agenda)
+    assert "interim executive head" in " ".join(i.explanation or "" for i in agenda)
+    assert all(i.snapshot["severity"] in ("red", "amber") for i in agenda if i.kind == "flagged")

@@ -287,7 +287,8 @@ def import_indicators(
 def demo_data(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing if the demo partnership exists")] = False,
 ) -> None:
-    """Build a fictional partnership of about 70 schools, its people, an API token and a term of peer review."""
+    """Build a fictional partnership of about 70 schools, its people, an API token, a term of peer review,
+    a year of figures and last term's clinic (minutes approved) with the next one planned."""
     from app.services import demo
 
     credentials = Path(get_settings().database_url.removeprefix("sqlite:///")).parent / "demo-credentials.txt"

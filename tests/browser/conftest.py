@@ -56,8 +56,10 @@ class LiveServer:
     password: str
     database_url: str
     rich_urn: str  # a school with inspections on several frameworks, for the school page
-    # The demo's first lead headteacher, when the demo data was loaded (None on the factories' data).
+    # The demo's first lead headteacher and its clinic chair, when the demo data was loaded (None on
+    # the factories' data).
     lead: tuple[str, str] | None = None
+    chair: tuple[str, str] | None = None
 
 
 def _free_port() -> int:
@@ -101,15 +103,19 @@ def _seed_with_factories(url: str) -> tuple[str, str]:
     return email, factories.PASSWORD
 
 
-def _seed(env: dict[str, str], url: str) -> tuple[str, str, tuple[str, str] | None]:
+def _seed(env: dict[str, str], url: str) -> tuple[str, str, dict[str, tuple[str, str]]]:
     """The project's demo data when its command exists; the test factories otherwise."""
     demo = subprocess.run([sys.executable, "-m", "app", "demo-data"], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=180)
     found = re.search(r"officer: (\S+)\s+password: (\S+)", demo.stdout)
-    lead = re.search(r"lead headteacher \([^)]*\): (\S+)\s+password: (\S+)", demo.stdout)
+    people = {}
+    for key, label in (("lead", r"lead headteacher \([^)]*\)"), ("chair", r"clinic chair \([^)]*\)")):
+        match = re.search(label + r": (\S+)\s+password: (\S+)", demo.stdout)
+        if match:
+            people[key] = (match.group(1), match.group(2))
     if demo.returncode == 0 and found:
-        return found.group(1), found.group(2), (lead.group(1), lead.group(2)) if lead else None
-    return (*_seed_with_factories(url), None)
+        return found.group(1), found.group(2), people
+    return (*_seed_with_factories(url), {})
 
 
 def _rich_urn(url: str) -> str:
@@ -149,7 +155,7 @@ def live_server(tmp_path_factory) -> LiveServer:
     env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "test",
            "SECRET_KEY": "browser-tests-secret-key-0123456789", "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024"}
     command.upgrade(alembic_config(url), "head")
-    email, password, lead = _seed(env, url)
+    email, password, people = _seed(env, url)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = folder / "server.log"
@@ -161,7 +167,7 @@ def live_server(tmp_path_factory) -> LiveServer:
         )
     try:
         _wait_until_up(base, process, log)
-        yield LiveServer(base, email, password, url, _rich_urn(url), lead)
+        yield LiveServer(base, email, password, url, _rich_urn(url), people.get("lead"), people.get("chair"))
     finally:
         process.terminate()
         try:

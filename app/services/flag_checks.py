@@ -47,9 +47,13 @@ LEADERSHIP = ("leadership_and_management", "leadership_and_governance")
 REPORT_CARD_BELOW_EXPECTED = ("needs_attention", "urgent_improvement")
 
 
+def _iso(value: date | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def figure_evidence(measure: str, figure: Figure, **more: Any) -> dict[str, Any]:
     return {"measure": measure, "value": figure.value, "academic_year": figure.academic_year,
-            "source": figure.source, "as_of": figure.recorded_on.isoformat() if figure.recorded_on else None, **more}
+            "source": figure.source, "as_of": _iso(figure.recorded_on), **more}
 
 
 def inspection_evidence(inspection: InspectionFacts, **more: Any) -> dict[str, Any]:

@@ -13,10 +13,10 @@ Only schools that are open (or proposed to close) have flags.
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import String, and_, func, select, type_coerce
 from sqlmodel import Session
 
 from app.models.clinic import ClinicAction, ClinicActionStatus
@@ -33,10 +33,12 @@ MAX_IDS_IN_SQL = 500
 
 
 class Figure(NamedTuple):
+    """A figure (an indicator row as read has the same fields, by name)."""
+
     academic_year: str
     value: float
     source: str
-    recorded_on: date | None
+    recorded_on: date | str | None  # as stored: an ISO date string on SQLite
     id: int = 0
 
 
@@ -69,6 +71,7 @@ class JudgementFacts(NamedTuple):
     partner_grade: int
 
 
+@lru_cache(maxsize=512)
 def previous_year(academic_year: str) -> str:
     """'2024/25' -> '2023/24'."""
     start = int(academic_year[:4]) - 1
@@ -98,14 +101,23 @@ class SchoolFacts:
     open_actions: list[ActionFacts] = field(default_factory=list)  # open and past due
     judgements: list[JudgementFacts] = field(default_factory=list)  # the latest year's
     manual: list[Any] = field(default_factory=list)  # ManualFlag rows in force
+    _latest: dict[str, Figure | None] = field(default_factory=dict)
 
     @property
     def latest_inspection(self) -> InspectionFacts | None:
         return self.inspections[0] if self.inspections else None
 
     def latest(self, measure: str) -> Figure | None:
-        years = self.figures.get(measure)
-        return years[max(years)] if years else None
+        """The figure of the latest academic year that has one."""
+        found = self._latest.get(measure)
+        if found is None and measure in self.figures and measure not in self._latest:
+            years = self.figures[measure]
+            found = self._latest[measure] = years[max(years)]
+        return found
+
+    def note_latest(self) -> None:
+        """Work out each measure's latest figure once, as the rules ask for it often."""
+        self._latest = {measure: years[max(years)] for measure, years in self.figures.items()}
 
     def year_before(self, measure: str) -> Figure | None:
         """The figure of the academic year before the latest one, if there is one."""
@@ -159,23 +171,33 @@ class Needs:
     judgements: bool = False
 
 
-SCHOOL_COLUMNS = (School.id, School.urn, School.name, School.phase, School.establishment_type, School.pupils,
-                  School.headteacher_started_on, School.la_category)
+# The reads are Core statements on the session's connection, each naming its partnership: the rows
+# come back as plain tuples, without the ORM's per-row work (a partnership of 25,000 schools has
+# about 400,000 indicator figures to read).
+_S, _I, _F = School.__table__.c, Inspection.__table__.c, Indicator.__table__.c
+_N, _V, _A = NationalFigure.__table__.c, TriadVisit.__table__.c, ClinicAction.__table__.c
+_J = ReviewJudgement.__table__.c
+SCHOOL_COLUMNS = (_S.id, _S.urn, _S.name, _S.phase, _S.establishment_type, _S.pupils, _S.headteacher_started_on,
+                  _S.la_category)
 
 
 def _limited(stmt: Any, column: Any, ids: Collection[int] | None) -> Any:
     return stmt.where(column.in_(ids)) if ids is not None and len(ids) <= MAX_IDS_IN_SQL else stmt
 
 
-def load_schools(session: Session, *, school_ids: Collection[int] | None = None,
+def _rows(session: Session, stmt: Any) -> Any:
+    return session.connection().execute(stmt).all()
+
+
+def load_schools(session: Session, *, partnership_id: int, school_ids: Collection[int] | None = None,
                  urns: Collection[str] | None = None) -> dict[int, SchoolFacts]:
     """The schools that can have flags, by id (all of the partnership's, or those named)."""
-    stmt = select(*SCHOOL_COLUMNS).where(School.status.in_(FLAGGED_STATUSES))
-    stmt = _limited(stmt, School.id, school_ids)
+    stmt = select(*SCHOOL_COLUMNS).where(_S.partnership_id == partnership_id, _S.status.in_(FLAGGED_STATUSES))
+    stmt = _limited(stmt, _S.id, school_ids)
     if urns is not None:
-        stmt = stmt.where(School.urn.in_(urns))
+        stmt = stmt.where(_S.urn.in_(urns))
     wanted = set(school_ids) if school_ids is not None else None
-    return {row.id: SchoolFacts(*row) for row in session.execute(stmt) if wanted is None or row.id in wanted}
+    return {row[0]: SchoolFacts(*row) for row in _rows(session, stmt) if wanted is None or row[0] in wanted}
 
 
 def load(session: Session, schools: dict[int, SchoolFacts], *, partnership_id: int, needs: Needs, today: date,
@@ -190,66 +212,71 @@ def load(session: Session, schools: dict[int, SchoolFacts], *, partnership_id: i
         oldest = academic_year_of(today)
         for _ in range(needs.years):
             oldest = previous_year(oldest)
-        _figures(session, schools, ids, needs.measures, oldest)
-    nationals = _nationals(session) if needs.nationals else {}
+        _figures(session, schools, ids, partnership_id, needs.measures, oldest)
+    nationals = _nationals(session, partnership_id) if needs.nationals else {}
     if needs.visits_since is not None:
-        _visits(session, schools, ids, needs.visits_since)
+        _visits(session, schools, ids, partnership_id, needs.visits_since)
     if needs.actions:
-        _actions(session, schools, ids, today)
+        _actions(session, schools, ids, partnership_id, today)
     if needs.judgements:
-        _judgements(session, schools, ids)
+        _judgements(session, schools, ids, partnership_id)
     _manual(session, schools, ids)
     return nationals
 
 
 def _inspections(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int,
                  depth: int) -> None:
-    rank = func.row_number().over(partition_by=Inspection.school_id,
-                                  order_by=(Inspection.inspected_on.desc(), Inspection.id.desc())).label("rank")
-    inner = select(Inspection.school_id, Inspection.inspected_on, Inspection.framework,
-                   Inspection.overall_effectiveness, Inspection.category_of_concern, Inspection.safeguarding,
-                   Inspection.grades, Inspection.headline, rank).where(Inspection.partnership_id == partnership_id)
-    inner = _limited(inner, Inspection.school_id, ids).subquery()
+    rank = func.row_number().over(partition_by=_I.school_id, order_by=(_I.inspected_on.desc(), _I.id.desc()))
+    inner = select(_I.school_id, _I.inspected_on, _I.framework, _I.overall_effectiveness, _I.category_of_concern,
+                   _I.safeguarding, _I.grades, _I.headline, rank.label("rank"))
+    inner = inner.where(_I.partnership_id == partnership_id)
+    inner = _limited(inner, _I.school_id, ids).subquery()
     stmt = select(inner).where(inner.c.rank <= depth).order_by(inner.c.school_id, inner.c.rank)
-    for row in session.execute(stmt):
-        facts = schools.get(row.school_id)
-        if facts is not None:
-            facts.inspections.append(InspectionFacts(row.inspected_on, row.framework, row.overall_effectiveness,
-                                                     row.category_of_concern, row.safeguarding, row.grades or {},
-                                                     row.headline))
-
-
-def _figures(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, measures: Iterable[str],
-             oldest_year: str) -> None:
-    stmt = select(Indicator.school_id, Indicator.measure, Indicator.academic_year, Indicator.value, Indicator.source,
-                  Indicator.recorded_on, Indicator.id).where(Indicator.measure.in_(sorted(measures)),
-                                                             Indicator.academic_year >= oldest_year)
-    for school_id, measure, year, value, source, recorded_on, row_id in session.execute(_limited(
-            stmt, Indicator.school_id, ids)):
+    for school_id, on, framework, overall, concern, safeguarding, grades, headline, _ in _rows(session, stmt):
         facts = schools.get(school_id)
+        if facts is not None:
+            facts.inspections.append(InspectionFacts(on, framework, overall, concern, safeguarding, grades or {},
+                                                     headline))
+
+
+def _figures(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int,
+             measures: Iterable[str], oldest_year: str) -> None:
+    # recorded_on as stored (an ISO date string on SQLite): parsing 400,000 dates to show a few is waste.
+    stmt = select(_F.school_id, _F.measure, _F.academic_year, _F.value, _F.source,
+                  type_coerce(_F.recorded_on, String).label("recorded_on"), _F.id).where(
+        _F.partnership_id == partnership_id, _F.measure.in_(sorted(measures)), _F.academic_year >= oldest_year)
+    for row in _rows(session, _limited(stmt, _F.school_id, ids)):
+        facts = schools.get(row[0])
         if facts is None:
             continue
-        years = facts.figures.setdefault(measure, {})
-        held = years.get(year)
+        years = facts.figures.get(row[1])
+        if years is None:
+            facts.figures[row[1]] = {row[2]: row}
+            continue
+        held = years.get(row[2])
         # Two sources for one year: the one recorded last (then the one entered last) stands.
-        if held is None or (recorded_on, row_id) > (held.recorded_on, held.id):
-            years[year] = Figure(year, value, source, recorded_on, row_id)
+        if held is None or (row.recorded_on, row.id) > (held.recorded_on, held.id):
+            years[row[2]] = row
+    for facts in schools.values():
+        if facts.figures:
+            facts.note_latest()
 
 
-def _nationals(session: Session) -> dict[tuple[str, str], Figure]:
+def _nationals(session: Session, partnership_id: int) -> dict[tuple[str, str], Figure]:
     found: dict[tuple[str, str], Figure] = {}
-    stmt = select(NationalFigure.measure, NationalFigure.academic_year, NationalFigure.value, NationalFigure.source,
-                  NationalFigure.id).order_by(NationalFigure.id)
-    for measure, year, value, source, row_id in session.execute(stmt):
+    stmt = select(_N.measure, _N.academic_year, _N.value, _N.source, _N.id).where(
+        _N.partnership_id == partnership_id).order_by(_N.id)
+    for measure, year, value, source, row_id in _rows(session, stmt):
         found[(measure, year)] = Figure(year, value, source, None, row_id)  # the last entered stands
     return found
 
 
-def _visits(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, since: date) -> None:
-    stmt = select(TriadVisit.id, TriadVisit.school_id, TriadVisit.visit_date, TriadVisit.grade).where(
-        TriadVisit.kind == VisitKind.triad_review.value, TriadVisit.status == VisitStatus.signed_off.value,
-        TriadVisit.grade.is_not(None), TriadVisit.visit_date > since)
-    for row_id, school_id, visit_date, grade in session.execute(_limited(stmt, TriadVisit.school_id, ids)):
+def _visits(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int,
+            since: date) -> None:
+    stmt = select(_V.id, _V.school_id, _V.visit_date, _V.grade).where(
+        _V.partnership_id == partnership_id, _V.kind == VisitKind.triad_review.value,
+        _V.status == VisitStatus.signed_off.value, _V.grade.is_not(None), _V.visit_date > since)
+    for row_id, school_id, visit_date, grade in _rows(session, _limited(stmt, _V.school_id, ids)):
         facts = schools.get(school_id)
         if facts is None:
             continue
@@ -258,28 +285,33 @@ def _visits(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | 
             facts.triad_visit = VisitFacts(row_id, visit_date, grade)
 
 
-def _actions(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, today: date) -> None:
-    stmt = select(ClinicAction.id, ClinicAction.clinic_id, ClinicAction.school_id, ClinicAction.text,
-                  ClinicAction.due_on).where(ClinicAction.status == ClinicActionStatus.open.value,
-                                             ClinicAction.due_on < today, ClinicAction.school_id.is_not(None))
-    for row_id, clinic_id, school_id, text, due_on in session.execute(_limited(stmt, ClinicAction.school_id, ids)):
+def _actions(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int,
+             today: date) -> None:
+    stmt = select(_A.id, _A.clinic_id, _A.school_id, _A.text, _A.due_on).where(
+        _A.partnership_id == partnership_id, _A.status == ClinicActionStatus.open.value, _A.due_on < today,
+        _A.school_id.is_not(None))
+    for row_id, clinic_id, school_id, text, due_on in _rows(session, _limited(stmt, _A.school_id, ids)):
         facts = schools.get(school_id)
         if facts is not None:
             facts.open_actions.append(ActionFacts(row_id, clinic_id, text, due_on))
 
 
-def _judgements(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None) -> None:
-    later = aliased(ReviewJudgement)
-    latest_year = select(func.max(later.academic_year)).where(later.school_id == ReviewJudgement.school_id)
-    stmt = select(ReviewJudgement.school_id, ReviewJudgement.academic_year, ReviewJudgement.strand,
-                  ReviewJudgement.partner_grade).where(ReviewJudgement.academic_year == latest_year.scalar_subquery())
-    for school_id, year, strand, grade in session.execute(_limited(stmt, ReviewJudgement.school_id, ids)):
+def _judgements(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int) -> None:
+    # Each school's latest year, grouped once, then that year's rows by the unique index (school,
+    # year, strand). A correlated max() per row read every judgement of the partnership per row.
+    latest = select(_J.school_id, func.max(_J.academic_year).label("academic_year")).where(
+        _J.partnership_id == partnership_id).group_by(_J.school_id)
+    latest = _limited(latest, _J.school_id, ids).subquery()
+    stmt = select(_J.school_id, _J.academic_year, _J.strand, _J.partner_grade).join(latest, and_(
+        latest.c.school_id == _J.school_id, latest.c.academic_year == _J.academic_year))
+    for school_id, year, strand, grade in _rows(session, stmt):
         facts = schools.get(school_id)
         if facts is not None:
             facts.judgements.append(JudgementFacts(year, strand, grade))
 
 
 def _manual(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None) -> None:
+    """The manual flags in force, as records (few; the ORM's tenant filter applies)."""
     stmt = select(ManualFlag).where(ManualFlag.withdrawn_at.is_(None)).order_by(ManualFlag.id)
     for flag in session.scalars(_limited(stmt, ManualFlag.school_id, ids)):
         facts = schools.get(flag.school_id)

@@ -48,13 +48,13 @@ def _needs(settings: dict[str, RuleSetting], today: date) -> Needs:
                  actions="actions" in reads, judgements="judgements" in reads)
 
 
-def _computed(school: SchoolFacts, settings: dict[str, RuleSetting], ctx: Context) -> list[Flag]:
+def _computed(school: SchoolFacts, checks: list[tuple], ctx: Context) -> list[Flag]:
+    """The flags the enabled rules raise for the school: `checks` are (check, thresholds) pairs."""
     found = []
-    for setting in settings.values():
-        if setting.enabled:
-            flag = setting.rule.check(school, setting.thresholds, ctx)
-            if flag is not None:
-                found.append(flag)
+    for check, thresholds in checks:
+        flag = check(school, thresholds, ctx)
+        if flag is not None:
+            found.append(flag)
     return found
 
 
@@ -68,6 +68,8 @@ def apply_manual(computed: Iterable[Flag], manual: Iterable[ManualFlag]) -> list
     own flags added, worst first. Each one an officer touched carries its `manual_id` and, in its
     evidence, `manual`: who set it, when and why."""
     rows = list(manual)
+    if not rows:
+        return ordered(computed)
     overrides = {row.rule: row for row in rows if row.kind == ManualKind.override.value}
     flags = []
     for flag in computed:
@@ -122,14 +124,15 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
         if not ids:
             return []
     settings = flag_settings.all_in_force(session)
-    facts = load_schools(session, school_ids=ids, urns=urns)
+    facts = load_schools(session, partnership_id=by.partnership_id, school_ids=ids, urns=urns)
     ctx = _context(session, by, today)
     nationals = load(session, facts, partnership_id=by.partnership_id, needs=_needs(settings, today), today=today,
                      whole_partnership=ids is None and urns is None)
     ctx = replace(ctx, nationals=nationals)
+    checks = [(s.rule.check, s.thresholds) for s in settings.values() if s.enabled]
     result = []
     for school in facts.values():
-        flags = _computed(school, settings, ctx)
+        flags = _computed(school, checks, ctx)
         result.append(FlaggedSchool(school.id, school.urn, school.name, school.phase, school.la_category,
                                     apply_manual(flags, school.manual) if manual else ordered(flags), school.manual))
     return result

@@ -28,6 +28,9 @@ case "$URL" in postgresql*) suffix="-postgresql" ;; esac
 echo "==> the API's lists (schools; collaboratives, triads, visits, audit events) against the raw baseline"
 $PY bench/api_lists.py --database-url "$URL" --results "bench/results/api_lists$suffix.json"
 
+echo "==> the pages of peer review, red flags and clinics against their own statements"
+DATABASE_URL="$URL" $PY bench/pages.py
+
 echo "==> query plans of the peer-review lists"
 $PY bench/query_plans.py --database-url "$URL"
 

@@ -56,7 +56,9 @@ class Clinic(TenantScoped, Versioned, table=True):
 
 class ClinicAgendaItem(TenantScoped, Versioned, table=True):
     __tablename__ = "clinic_agenda_item"
-    __table_args__ = (Index("ix_clinic_agenda_item_clinic", "clinic_id", "position"),)
+    __table_args__ = (Index("ix_clinic_agenda_item_clinic", "clinic_id", "position"),
+                      # The chair's page reads one page of one severity, and counts each.
+                      Index("ix_clinic_agenda_item_severity", "clinic_id", "severity", "position"))
     __audit_parent__ = ("clinic", "clinic_id")
 
     id: int | None = Field(default=None, primary_key=True)
@@ -64,6 +66,7 @@ class ClinicAgendaItem(TenantScoped, Versioned, table=True):
     position: int
     kind: str = Field(max_length=20)  # AgendaItemKind
     school_id: int | None = Field(default=None, foreign_key="school.id", ondelete="SET NULL")
+    severity: str | None = Field(default=None, max_length=10)  # the school's worst flag then (the snapshot's)
     # The school and its flags as they stood when the item was made: {"urn", "name", "severity",
     # "la_category", "flags": [{"rule", "severity", "category", "reason", "evidence"}]}.
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

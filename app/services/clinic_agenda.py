@@ -73,14 +73,15 @@ def generate(session: Session, clinic: Clinic, *, by: Principal) -> list[ClinicA
     flagged.sort(key=lambda item: (SEVERITY_RANK[worst(item[1])], -sum(f.severity == "red" for f in item[1]),
                                    schools[item[0]].name, schools[item[0]].urn))
     items = [ClinicAgendaItem(clinic_id=clinic.id, position=n, kind=AgendaItemKind.flagged.value, school_id=i,
-                              snapshot=_snapshot(schools[i], found), updated_by=by.label)
+                              severity=worst(found), snapshot=_snapshot(schools[i], found), updated_by=by.label)
              for n, (i, found) in enumerate(flagged, start=1)]
     on_agenda = {i for i, _ in flagged}
     moved = {c["urn"] for c in changes["categories"]} | {c["urn"] for c in changes["at_risk"]}
     for school in sorted((s for s in schools.values() if s.urn in moved and s.id not in on_agenda),
                          key=lambda s: (s.name, s.urn)):
+        found = current.get(school.id, [])
         items.append(ClinicAgendaItem(clinic_id=clinic.id, position=len(items) + 1, kind=AgendaItemKind.category.value,
-                                      school_id=school.id, snapshot=_snapshot(school, current.get(school.id, [])),
+                                      school_id=school.id, severity=worst(found), snapshot=_snapshot(school, found),
                                       updated_by=by.label))
     session.add_all(items)
     clinic.previous_clinic_id = previous.id if previous else None
@@ -100,7 +101,39 @@ def items_of(session: Session, clinic_ids: list[int]) -> dict[int, list[ClinicAg
     return found
 
 
-def _item(session: Session, clinic: Clinic, item_id: int) -> ClinicAgendaItem:
+def _matching(stmt, clinic_id: int, severity: str | None):  # noqa: ANN001, ANN202
+    stmt = stmt.where(ClinicAgendaItem.clinic_id == clinic_id)
+    return stmt.where(ClinicAgendaItem.severity == severity) if severity else stmt
+
+
+def page_of(session: Session, clinic_id: int, *, severity: str | None = None, offset: int = 0,
+            limit: int | None = None) -> list[ClinicAgendaItem]:
+    """Some of a clinic's agenda in order, of one severity if given: one query, read in the order of
+    an index (a region's clinic can hold hundreds of schools; a page shows a few)."""
+    stmt = _matching(select(ClinicAgendaItem), clinic_id, severity).order_by(ClinicAgendaItem.position,
+                                                                             ClinicAgendaItem.id)
+    return list(session.scalars(stmt.offset(offset).limit(limit) if limit is not None else stmt.offset(offset)))
+
+
+def severity_counts(session: Session, clinic_id: int) -> dict[str | None, int]:
+    """How many items of each severity the agenda holds (None: no flag): one query."""
+    return dict(session.execute(select(ClinicAgendaItem.severity, func.count(ClinicAgendaItem.id))
+                                .where(ClinicAgendaItem.clinic_id == clinic_id)
+                                .group_by(ClinicAgendaItem.severity)).all())
+
+
+def place_of(session: Session, clinic_id: int, item_id: int, *, severity: str | None = None) -> int:
+    """How many matching items come before `item_id` on the agenda (0 for the first, or if absent)."""
+    position = session.scalar(select(ClinicAgendaItem.position).where(ClinicAgendaItem.id == item_id,
+                                                                      ClinicAgendaItem.clinic_id == clinic_id))
+    if position is None:
+        return 0
+    return session.scalar(_matching(select(func.count(ClinicAgendaItem.id)), clinic_id, severity)
+                          .where(ClinicAgendaItem.position < position)) or 0
+
+
+def item_of(session: Session, clinic: Clinic, item_id: int) -> ClinicAgendaItem:
+    """One item of the clinic's agenda, or 404."""
     item = session.scalars(select(ClinicAgendaItem).where(ClinicAgendaItem.id == item_id,
                                                           ClinicAgendaItem.clinic_id == clinic.id)).first()
     if item is None:
@@ -132,8 +165,8 @@ def add(session: Session, clinic_id: int, data: AgendaAdd, *, by: Principal) -> 
     found = flags.current(session, by=by, school_ids=[school.id]).get(school.id, [])
     last = session.scalar(select(func.max(ClinicAgendaItem.position)).where(ClinicAgendaItem.clinic_id == clinic.id))
     item = ClinicAgendaItem(clinic_id=clinic.id, position=(last or 0) + 1, kind=AgendaItemKind.added.value,
-                            school_id=school.id, snapshot=_snapshot(school, found), explanation=data.explanation,
-                            updated_by=by.label)
+                            school_id=school.id, severity=worst(found), snapshot=_snapshot(school, found),
+                            explanation=data.explanation, updated_by=by.label)
     session.add(item)
     session.flush()
     return item
@@ -143,7 +176,7 @@ def update(session: Session, clinic_id: int, item_id: int, data: AgendaItemUpdat
            by: Principal) -> ClinicAgendaItem:
     """Move an item (officers), or write its explanation or minutes (officers, chair, members)."""
     clinic = get(session, clinic_id, by=by, lock=True)
-    item = _item(session, clinic, item_id)
+    item = item_of(session, clinic, item_id)
     changes = {name: getattr(data, name) for name in data.model_fields_set}
     if "position" in changes:
         permissions.require_manage(by, "the order of a clinic's agenda")

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
-from app.errors import NotFound
 from app.models.clinic import ClinicAgendaItem
 from app.models.clinic_api import (
     AgendaAdd,
@@ -41,10 +40,10 @@ def _item_answer(request: Request, session: Session, by: Principal, clinic_id: i
                  form: Form | None = None, banner: str | None = None, status_code: int = 200) -> Response:
     """One agenda item: alone for htmx (in place), else the clinic's page with the item open."""
     clinic = clinics.get(session, clinic_id, by=by)
-    editing = {"item": item_id, "form": form} if form is not None else {}
+    editing = {"item": item_id, "form": form}
     if is_htmx(request):
         context = clinic_context(session, by, clinic, editing=editing)
-        item = next((i for i in context["items"] if i.id == item_id), None)
+        item = clinic_agenda.item_of(session, clinic, item_id)
         return render(request, "clinics/item.html", context | {"item": item}, status_code=status_code,
                       banner=banner, block="item")
     if banner and form is None:
@@ -53,11 +52,7 @@ def _item_answer(request: Request, session: Session, by: Principal, clinic_id: i
 
 
 def _find_item(session: Session, by: Principal, clinic_id: int, item_id: int) -> ClinicAgendaItem:
-    clinic = clinics.get(session, clinic_id, by=by)
-    found = [i for i in clinic_agenda.items_of(session, [clinic.id])[clinic.id] if i.id == item_id]
-    if not found:
-        raise NotFound(f"no item {item_id} on clinic {clinic_id}'s agenda")
-    return found[0]
+    return clinic_agenda.item_of(session, clinics.get(session, clinic_id, by=by), item_id)
 
 
 @router.get("/clinics/{clinic_id}/items/{item_id}/edit", summary="Write an agenda item's explanation and minutes")

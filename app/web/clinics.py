@@ -34,6 +34,8 @@ STEPS = {
                                             lambda by: permissions.manages(by) or "clinic_chair" in by.roles),
 }
 SEVERITIES = ("red", "amber")
+AGENDA_PAGE = 25
+ALL_PAGES = 0  # `page=all`
 NEW_FIELDS = ("held_on", "meeting", "focus", "chair_name")
 
 
@@ -83,14 +85,29 @@ def _steps(by: Principal, clinic: Clinic) -> list[tuple[str, str]]:
 
 
 def clinic_context(session: Session, by: Principal, clinic: Clinic, *, severity: str | None = None,
-                   editing: dict[str, Any] | None = None, workflow: Form | None = None) -> dict[str, Any]:
-    """What the chair's page shows: five queries for the clinic's parts, whatever their number."""
-    items = clinic_agenda.items_of(session, [clinic.id])[clinic.id]
-    shown = [i for i in items if severity is None or (i.snapshot or {}).get("severity") == severity]
+                   page: int = 1, editing: dict[str, Any] | None = None,
+                   workflow: Form | None = None) -> dict[str, Any]:
+    """What the chair's page shows: five queries for the clinic's parts, whatever their number. The
+    agenda is shown AGENDA_PAGE items at a time (a region's clinic may hold hundreds of schools)."""
+    by_severity = clinic_agenda.severity_counts(session, clinic.id)
+    counts = {s: by_severity.get(s, 0) for s in SEVERITIES}
+    item_count = sum(by_severity.values())
+    matching = counts[severity] if severity else item_count
+    if editing and editing.get("item"):  # the page that holds the item being edited
+        page = clinic_agenda.place_of(session, clinic.id, editing["item"], severity=severity) // AGENDA_PAGE + 1
+    pages = max(1, -(-matching // AGENDA_PAGE))
+    if page == ALL_PAGES:  # every item on one page, for printing the pack
+        shown, page, pages = clinic_agenda.page_of(session, clinic.id, severity=severity), 1, 1
+    else:
+        page = min(max(page, 1), pages)
+        shown = clinic_agenda.page_of(session, clinic.id, severity=severity, offset=(page - 1) * AGENDA_PAGE,
+                                      limit=AGENDA_PAGE)
     actions, carried, targets = clinic_actions.agreed_at(session, clinic)
     locked = clinic.status == clinics.LOCKED
     return _chrome(session, by) | {
-        "clinic": clinic, "items": shown, "item_count": len(items), "severity": severity or "",
+        "clinic": clinic, "items": shown, "item_count": item_count, "severity": severity or "",
+        "matching": matching, "page": page, "pages": pages, "first_shown": (page - 1) * AGENDA_PAGE + 1,
+        "severity_counts": counts,
         "changes": {k: v for k, v in (clinic.changes or {}).items() if k != "baseline"},
         "actions": actions, "carried": carried, "targets": targets, "locked": locked,
         "can_minute": permissions.records_minutes(by) and not locked,
@@ -110,13 +127,18 @@ def show(request: Request, session: Session, by: Principal, clinic: Clinic, *, b
 
 @router.get("/clinics/{clinic_id}", summary="A clinic: its agenda, what changed, its actions and targets")
 def show_clinic(request: Request, session: SessionDep, by: WebPrincipal, clinic_id: int = ClinicId,
-                severity: str | None = None) -> Response:
-    """`severity` (red or amber) shows only those schools; another value is the page again, 400."""
+                severity: str | None = None, page: str | None = None) -> Response:
+    """`severity` (red or amber) shows only those schools, `page` the agenda's later items; another
+    value is the page again, 400, with the message beside the filter."""
     clinic = clinics.get(session, clinic_id, by=by)
-    if severity and severity not in SEVERITIES:
+    number = ALL_PAGES if page == "all" else (
+        int(page) if page and page.isascii() and page.isdigit() and len(page) < 6 else None)
+    if (severity and severity not in SEVERITIES) or (page and number is None):
         return show(request, session, by, clinic, block="agenda", status_code=400,
-                    workflow=Form({"version": str(clinic.version)}, problem="Choose red or amber"))
-    return show(request, session, by, clinic, severity=severity or None, block="agenda")
+                    workflow=Form({"version": str(clinic.version)}, problem="Choose red or amber" if severity
+                                  and severity not in SEVERITIES else "That page link is out of date"))
+    return show(request, session, by, clinic, severity=severity or None, page=1 if number is None else number,
+                block="agenda")
 
 
 @router.post("/clinics/{clinic_id}/status", summary="Open a clinic, close its session or approve its minutes")

@@ -129,6 +129,7 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=True),
+    sa.Column('severity', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
     sa.Column('snapshot', sa.JSON(), nullable=False),
     sa.Column('explanation', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
     sa.Column('minutes', sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=True),
@@ -139,6 +140,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('clinic_agenda_item', schema=None) as batch_op:
         batch_op.create_index('ix_clinic_agenda_item_clinic', ['clinic_id', 'position'], unique=False)
+        batch_op.create_index('ix_clinic_agenda_item_severity', ['clinic_id', 'severity', 'position'], unique=False)
         batch_op.create_index(batch_op.f('ix_clinic_agenda_item_partnership_id'), ['partnership_id'], unique=False)
 
     op.create_table('clinic_target',
@@ -244,6 +246,7 @@ def downgrade() -> None:
     op.drop_table('clinic_target')
     with op.batch_alter_table('clinic_agenda_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_clinic_agenda_item_partnership_id'))
+        batch_op.drop_index('ix_clinic_agenda_item_severity')
         batch_op.drop_index('ix_clinic_agenda_item_clinic')
 
     op.drop_table('clinic_agenda_item')

@@ -157,8 +157,15 @@ def test_the_page_reads_a_fixed_number_of_statements(signed_in, session, world, 
     signed_in.get(f"/clinics/{clinic.id}")
     with count_statements() as counted:
         page = signed_in.get(f"/clinics/{clinic.id}")
-    assert page.text.count('class="app-agenda-item ') == count
+    assert page.text.count('class="app-agenda-item ') == min(count, 25), "25 schools a page"
     assert counted.count <= 12, counted.statements
+    if count > 25:
+        assert f"Schools 1–25 of {count}" in page.text and "page=2" in page.text
+        last = signed_in.get(f"/clinics/{clinic.id}?page=3")
+        assert last.text.count('class="app-agenda-item ') == count - 50
+        every = signed_in.get(f"/clinics/{clinic.id}?page=all")
+        assert every.text.count('class="app-agenda-item ') == count
+        assert signed_in.get(f"/clinics/{clinic.id}?page=x").status_code == 400
 
 
 def test_list_shows_the_clinics(signed_in, session, world):

@@ -9,6 +9,7 @@ which threshold.
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from app.models.flag import FlagCategory, Severity
@@ -17,7 +18,13 @@ from app.services.flag_data import Context, Figure, InspectionFacts, SchoolFacts
 from app.services.flag_types import Flag
 from app.services.standing import Standing, standing_of
 
+# Plain strings, read once: an enum member's .value is a descriptor call, and the rules ask ~10^5 times.
 RED, AMBER = Severity.red.value, Severity.amber.value
+OFSTED, STANDARDS, ATTENDANCE = FlagCategory.ofsted.value, FlagCategory.standards.value, FlagCategory.attendance.value
+FINANCE, GOVERNANCE = FlagCategory.finance.value, FlagCategory.governance.value
+LEADERSHIP_CATEGORY, NETWORK = FlagCategory.leadership.value, FlagCategory.network.value
+KEY_JUDGEMENT_FRAMEWORKS = (Framework.graded.value, Framework.ungraded_2024.value)
+REPORT_CARD = Framework.report_card.value
 Check = Callable[[SchoolFacts, Mapping[str, Any], Context], Flag | None]
 
 
@@ -34,7 +41,9 @@ def money(value: float) -> str:
     return f"£{number(round(abs(value)))}"
 
 
+@lru_cache(maxsize=8192)
 def day(value: date) -> str:
+    """'12 March 2024' (the same dates recur across a partnership's schools: kept)."""
     return f"{value.day} {value:%B %Y}"
 
 
@@ -63,12 +72,14 @@ def inspection_evidence(inspection: InspectionFacts, **more: Any) -> dict[str, A
 
 def _key_judgements(inspection: InspectionFacts, grade: int) -> list[str]:
     """The key judgements graded `grade` (graded and ungraded_2024 inspections' 1-4 scale)."""
+    if grade not in inspection.grades.values():  # most schools: no need to look closer
+        return []
     return sorted(area for area, g in inspection.grades.items()
                   if isinstance(g, int) and not isinstance(g, bool) and g == grade)
 
 
 def _on_key_judgement_scale(inspection: InspectionFacts | None) -> bool:
-    return inspection is not None and inspection.framework in (Framework.graded.value, Framework.ungraded_2024.value)
+    return inspection is not None and inspection.framework in KEY_JUDGEMENT_FRAMEWORKS
 
 
 # --- Ofsted ---------------------------------------------------------------------------------------
@@ -88,7 +99,7 @@ def ofsted_inadequate(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -
             f" (and {len(fours) - 1} more key judgement{'s' if len(fours) > 2 else ''})" if len(fours) > 1 else "")
     else:
         return None
-    return Flag("ofsted_inadequate", RED, FlagCategory.ofsted.value, reason, inspection_evidence(
+    return Flag("ofsted_inadequate", RED, OFSTED, reason, inspection_evidence(
         latest, overall_effectiveness=latest.overall_effectiveness, category_of_concern=latest.category_of_concern,
         judgements_graded_4=fours))
 
@@ -107,7 +118,7 @@ def ofsted_requires_improvement(school: SchoolFacts, t: Mapping[str, Any], ctx: 
             f" (and {len(threes) - 1} more key judgement{'s' if len(threes) > 2 else ''})" if len(threes) > 1 else "")
     else:
         return None
-    return Flag("ofsted_requires_improvement", AMBER, FlagCategory.ofsted.value, reason, inspection_evidence(
+    return Flag("ofsted_requires_improvement", AMBER, OFSTED, reason, inspection_evidence(
         latest, overall_effectiveness=latest.overall_effectiveness, judgements_graded_3=threes))
 
 
@@ -135,14 +146,14 @@ def ofsted_below_good_again(school: SchoolFacts, t: Mapping[str, Any], ctx: Cont
     reason = f"Below good at its last {needed} Ofsted inspections ({dates})"
     if leadership:
         reason += f", with leadership {leadership} at the latest"
-    return Flag("ofsted_below_good_again", RED if leadership else AMBER, FlagCategory.ofsted.value, reason,
+    return Flag("ofsted_below_good_again", RED if leadership else AMBER, OFSTED, reason,
                 {"inspections": [inspection_evidence(i) for i in recent], "threshold": needed,
                  "leadership_below_good": leadership})
 
 
 def ofsted_report_card(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
     latest = school.latest_inspection
-    if latest is None or latest.framework != Framework.report_card.value:
+    if latest is None or latest.framework != REPORT_CARD:
         return None
     urgent = sorted(a for a, g in latest.grades.items() if g == "urgent_improvement")
     attention = sorted(a for a, g in latest.grades.items() if g == "needs_attention")
@@ -155,7 +166,7 @@ def ofsted_report_card(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) 
         severity, reason = AMBER, f"Needs attention in {', '.join(map(words, attention))} {when}"
     else:
         return None
-    return Flag("ofsted_report_card", severity, FlagCategory.ofsted.value, reason, inspection_evidence(
+    return Flag("ofsted_report_card", severity, OFSTED, reason, inspection_evidence(
         latest, safeguarding=latest.safeguarding, urgent_improvement=urgent, needs_attention=attention))
 
 
@@ -168,7 +179,7 @@ def below_floor(measure: str, rule: str) -> Check:
             return None
         reason = (f"{words(measure).capitalize()} {number(figure.value)} in {figure.academic_year}, below the "
                   f"floor of {number(t['floor'])}")
-        return Flag(rule, RED, FlagCategory.standards.value, reason,
+        return Flag(rule, RED, STANDARDS, reason,
                     figure_evidence(measure, figure, threshold=t["floor"], compared_with="floor"))
     check.__name__ = rule
     return check
@@ -185,7 +196,7 @@ def falling(measure: str, rule: str) -> Check:
         reason = (f"{words(measure).capitalize()} fell by {number(fall)} to {number(latest.value)} in "
                   f"{latest.academic_year} (from {number(before.value)} in {before.academic_year}), more than "
                   f"the margin of {number(t['margin'])}")
-        return Flag(rule, AMBER, FlagCategory.standards.value, reason, figure_evidence(
+        return Flag(rule, AMBER, STANDARDS, reason, figure_evidence(
             measure, latest, previous_value=before.value, previous_year=before.academic_year, fall=fall,
             threshold=t["margin"], compared_with="margin"))
     check.__name__ = rule
@@ -210,7 +221,7 @@ def above(measure: str, rule: str) -> Check:
                 else f"the partnership's threshold of {number(compared)}%")
         reason = f"{words(measure).capitalize()} {number(figure.value)}% in {figure.academic_year}, " + (
             f"more than {number(t['red_above_by'])} points above {what}" if red else f"above {what}")
-        return Flag(rule, RED if red else AMBER, FlagCategory.attendance.value, reason, figure_evidence(
+        return Flag(rule, RED if red else AMBER, ATTENDANCE, reason, figure_evidence(
             measure, figure, threshold=compared, compared_with=against, red_above_by=t["red_above_by"],
             national_source=national.source if national is not None else None))
     check.__name__ = rule
@@ -233,6 +244,6 @@ def exclusions_high(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> 
         return None
     reason = (f"Exclusions {number(rate)} per 100 pupils in {figure.academic_year}, above the threshold of "
               f"{number(t['per_100_pupils'])}")
-    return Flag("exclusions_high", AMBER, FlagCategory.attendance.value, reason, figure_evidence(
+    return Flag("exclusions_high", AMBER, ATTENDANCE, reason, figure_evidence(
         "exclusions_per_100" if pupils is None else "exclusions", figure, per_100_pupils=rate, pupils=pupils,
         threshold=t["per_100_pupils"], compared_with="threshold"))

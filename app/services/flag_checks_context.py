@@ -6,8 +6,20 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from app.models.flag import FlagCategory
-from app.services.flag_checks import AMBER, KEY_GRADE_WORDS, RED, day, figure_evidence, money, number, words
+from app.services.flag_checks import (
+    AMBER,
+    FINANCE,
+    GOVERNANCE,
+    KEY_GRADE_WORDS,
+    LEADERSHIP_CATEGORY,
+    NETWORK,
+    RED,
+    day,
+    figure_evidence,
+    money,
+    number,
+    words,
+)
 from app.services.flag_data import Context, SchoolFacts
 from app.services.flag_types import Flag
 
@@ -28,7 +40,7 @@ def budget_deficit(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> F
     reason = f"A budget deficit of {money(figure.value)} in {figure.academic_year}"
     if t["deficit_over"]:
         reason += f", more than the {money(t['deficit_over'])} allowed"
-    return Flag("budget_deficit", RED, FlagCategory.finance.value, reason, figure_evidence(
+    return Flag("budget_deficit", RED, FINANCE, reason, figure_evidence(
         "budget_balance", figure, threshold=0.0 - t["deficit_over"], compared_with="threshold"))
 
 
@@ -44,7 +56,7 @@ def excess_surplus(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> F
         return None
     reason = (f"A surplus of {money(figure.value)} in {figure.academic_year} ({money(per_pupil)} a pupil), "
               f"above {money(t['per_pupil_over'])} a pupil")
-    return Flag("excess_surplus", AMBER, FlagCategory.finance.value, reason, figure_evidence(
+    return Flag("excess_surplus", AMBER, FINANCE, reason, figure_evidence(
         "budget_balance", figure, pupils=pupils, per_pupil=per_pupil, threshold=t["per_pupil_over"],
         compared_with="per_pupil_over"))
 
@@ -58,7 +70,7 @@ def governor_vacancies(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) 
     count = number(figure.value)
     reason = (f"{count} governor vacanc{'y' if figure.value == 1 else 'ies'} in {figure.academic_year}, more than "
               f"{t['over']}")
-    return Flag("governor_vacancies", RED, FlagCategory.governance.value, reason, figure_evidence(
+    return Flag("governor_vacancies", RED, GOVERNANCE, reason, figure_evidence(
         "governor_vacancies", figure, threshold=t["over"], compared_with="threshold"))
 
 
@@ -72,7 +84,7 @@ def governance_intervention(school: SchoolFacts, t: Mapping[str, Any], ctx: Cont
     if not found:
         return None
     reason = "; ".join(f"{what} ({figure.academic_year})" for _, what, figure in found)
-    return Flag("governance_intervention", RED, FlagCategory.governance.value, reason[:1].upper() + reason[1:],
+    return Flag("governance_intervention", RED, GOVERNANCE, reason[:1].upper() + reason[1:],
                 {"figures": [figure_evidence(measure, figure) for measure, _, figure in found]})
 
 
@@ -105,7 +117,7 @@ def new_or_acting_head(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) 
     if not parts:
         return None
     reason = "; ".join(parts)
-    return Flag("new_or_acting_head", AMBER, FlagCategory.leadership.value, reason[:1].upper() + reason[1:], evidence)
+    return Flag("new_or_acting_head", AMBER, LEADERSHIP_CATEGORY, reason[:1].upper() + reason[1:], evidence)
 
 
 def senior_staff_changes(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
@@ -113,7 +125,7 @@ def senior_staff_changes(school: SchoolFacts, t: Mapping[str, Any], ctx: Context
     if figure is None or not figure.value > t["over"]:
         return None
     reason = f"{number(figure.value)} senior staff changes in {figure.academic_year}, more than {t['over']}"
-    return Flag("senior_staff_changes", AMBER, FlagCategory.leadership.value, reason, figure_evidence(
+    return Flag("senior_staff_changes", AMBER, LEADERSHIP_CATEGORY, reason, figure_evidence(
         "senior_staff_changes", figure, threshold=t["over"], compared_with="threshold"))
 
 
@@ -123,7 +135,7 @@ def falling_roll(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Fla
         return None
     figures = ", ".join(f"{number(f.value)} ({f.academic_year})" for f in run)
     reason = f"Roll fell each year for {t['years']} years: {figures}"
-    return Flag("falling_roll", AMBER, FlagCategory.leadership.value, reason, figure_evidence(
+    return Flag("falling_roll", AMBER, LEADERSHIP_CATEGORY, reason, figure_evidence(
         "roll", run[-1], figures=[{"academic_year": f.academic_year, "value": f.value} for f in run],
         threshold=t["years"], compared_with="years"))
 
@@ -138,7 +150,7 @@ def poor_buildings(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> F
     words = BUILDING_GRADES.get(int(figure.value), number(figure.value))
     reason = (f"Buildings in {words} condition (graded {number(figure.value)} of 4) in {figure.academic_year}, "
               f"worse than {t['worse_than']}")
-    return Flag("poor_buildings", AMBER, FlagCategory.leadership.value, reason, figure_evidence(
+    return Flag("poor_buildings", AMBER, LEADERSHIP_CATEGORY, reason, figure_evidence(
         "building_condition", figure, threshold=t["worse_than"], compared_with="threshold"))
 
 
@@ -152,7 +164,7 @@ def triad_grade(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag
         return None
     label = ctx.grade_labels[worst - 1]
     reason = f"Graded ‘{label}’ ({visit.grade} of {worst}) at its triad review on {day(visit.visit_date)}"
-    return Flag("triad_grade", AMBER, FlagCategory.network.value, reason, {
+    return Flag("triad_grade", AMBER, NETWORK, reason, {
         "visit_id": visit.id, "visit_date": visit.visit_date.isoformat(), "grade": visit.grade, "label": label,
         "scale": worst, "threshold": t["within_months"], "compared_with": "within_months"})
 
@@ -170,7 +182,7 @@ def la_category(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag
     reason = f"In the LA's ‘{school.la_category}’ category"
     if severity == RED:
         reason += " (most support needed)"
-    return Flag("la_category", severity, FlagCategory.network.value, reason,
+    return Flag("la_category", severity, NETWORK, reason,
                 {"la_category": school.la_category, "scheme": list(scheme)})
 
 
@@ -181,7 +193,7 @@ def overdue_clinic_action(school: SchoolFacts, t: Mapping[str, Any], ctx: Contex
     oldest = min(late, key=lambda a: (a.due_on, a.id))
     head = "A clinic action is" if len(late) == 1 else f"{len(late)} clinic actions are"
     reason = f"{head} overdue: ‘{oldest.text}’ was due {day(oldest.due_on)}"
-    return Flag("overdue_clinic_action", AMBER, FlagCategory.network.value, reason, {
+    return Flag("overdue_clinic_action", AMBER, NETWORK, reason, {
         "actions": [{"id": a.id, "clinic_id": a.clinic_id, "text": a.text, "due_on": a.due_on.isoformat()}
                     for a in sorted(late, key=lambda a: (a.due_on, a.id))],
         "as_of": ctx.today.isoformat(), "threshold": t["days_over"], "compared_with": "days_over"})
@@ -196,5 +208,5 @@ def review_judgement(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) ->
     year = judged[0].academic_year
     reason = (f"Judged {worst} ({KEY_GRADE_WORDS[worst]}) for {', '.join(map(words, strands))} at the "
               f"{year} review")
-    return Flag("review_judgement", RED if worst >= 4 else AMBER, FlagCategory.network.value, reason, {
+    return Flag("review_judgement", RED if worst >= 4 else AMBER, NETWORK, reason, {
         "academic_year": year, "judgements": {j.strand: j.partner_grade for j in school.judgements}})

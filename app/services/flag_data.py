@@ -101,23 +101,22 @@ class SchoolFacts:
     open_actions: list[ActionFacts] = field(default_factory=list)  # open and past due
     judgements: list[JudgementFacts] = field(default_factory=list)  # the latest year's
     manual: list[Any] = field(default_factory=list)  # ManualFlag rows in force
-    _latest: dict[str, Figure | None] = field(default_factory=dict)
+    _latest: dict[str, Figure] = field(default_factory=dict)  # each measure's latest figure
 
     @property
     def latest_inspection(self) -> InspectionFacts | None:
         return self.inspections[0] if self.inspections else None
 
+    def add(self, measure: str, figure: Figure) -> None:
+        """A figure of the school's (load() does the same inline, for speed)."""
+        self.figures.setdefault(measure, {})[figure.academic_year] = figure
+        held = self._latest.get(measure)
+        if held is None or figure.academic_year >= held.academic_year:
+            self._latest[measure] = figure
+
     def latest(self, measure: str) -> Figure | None:
         """The figure of the latest academic year that has one."""
-        found = self._latest.get(measure)
-        if found is None and measure in self.figures and measure not in self._latest:
-            years = self.figures[measure]
-            found = self._latest[measure] = years[max(years)]
-        return found
-
-    def note_latest(self) -> None:
-        """Work out each measure's latest figure once, as the rules ask for it often."""
-        self._latest = {measure: years[max(years)] for measure, years in self.figures.items()}
+        return self._latest.get(measure)
 
     def year_before(self, measure: str) -> Figure | None:
         """The figure of the academic year before the latest one, if there is one."""
@@ -249,17 +248,18 @@ def _figures(session: Session, schools: dict[int, SchoolFacts], ids: list[int] |
         facts = schools.get(row[0])
         if facts is None:
             continue
-        years = facts.figures.get(row[1])
+        measure, year = row[1], row[2]
+        years = facts.figures.get(measure)
         if years is None:
-            facts.figures[row[1]] = {row[2]: row}
+            facts.figures[measure] = {year: row}
+            facts._latest[measure] = row
             continue
-        held = years.get(row[2])
+        held = years.get(year)
         # Two sources for one year: the one recorded last (then the one entered last) stands.
         if held is None or (row.recorded_on, row.id) > (held.recorded_on, held.id):
-            years[row[2]] = row
-    for facts in schools.values():
-        if facts.figures:
-            facts.note_latest()
+            years[year] = row
+            if year >= facts._latest[measure].academic_year:
+                facts._latest[measure] = row
 
 
 def _nationals(session: Session, partnership_id: int) -> dict[tuple[str, str], Figure]:

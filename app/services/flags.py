@@ -7,7 +7,11 @@ app.services.permissions.flag_scope's to say: a school outside the caller's scop
 """
 
 import bisect
-from collections.abc import Collection, Iterable
+import gc
+import threading
+import time
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -126,16 +130,55 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
     settings = flag_settings.all_in_force(session)
     facts = load_schools(session, partnership_id=by.partnership_id, school_ids=ids, urns=urns)
     ctx = _context(session, by, today)
-    nationals = load(session, facts, partnership_id=by.partnership_id, needs=_needs(settings, today), today=today,
-                     whole_partnership=ids is None and urns is None)
-    ctx = replace(ctx, nationals=nationals)
-    checks = [(s.rule.check, s.thresholds) for s in settings.values() if s.enabled]
-    result = []
-    for school in facts.values():
-        flags = _computed(school, checks, ctx)
-        result.append(FlaggedSchool(school.id, school.urn, school.name, school.phase, school.la_category,
-                                    apply_manual(flags, school.manual) if manual else ordered(flags), school.manual))
+    with collector_paused(len(facts) >= PAUSE_COLLECTOR_FROM):
+        nationals = load(session, facts, partnership_id=by.partnership_id, needs=_needs(settings, today),
+                         today=today, whole_partnership=ids is None and urns is None)
+        ctx = replace(ctx, nationals=nationals)
+        checks = [(s.rule.check, s.thresholds) for s in settings.values() if s.enabled]
+        result = []
+        for school in facts.values():
+            flags = _computed(school, checks, ctx)
+            result.append(FlaggedSchool(school.id, school.urn, school.name, school.phase, school.la_category,
+                                        apply_manual(flags, school.manual) if manual else ordered(flags),
+                                        school.manual))
     return result
+
+
+# Reading a large partnership's figures and raising its flags makes a few hundred thousand objects
+# that live until the answer is sent. Each time they outnumber the older objects by a quarter, the
+# garbage collector sweeps the whole heap: at 25,000 schools that was half the time (3.4 s became
+# 6-7 s). Nothing made here forms a cycle, so the collector waits until the work is done (the
+# largest partnerships only; paused once however many requests do this at the same moment).
+# Should such requests overlap without end, the collector still runs every LONGEST_PAUSE seconds.
+PAUSE_COLLECTOR_FROM = 2_000
+LONGEST_PAUSE = 30.0
+_collector: dict[str, Any] = {"pauses": 0, "was_enabled": True, "since": 0.0}
+_collector_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused(pause: bool) -> Iterator[None]:
+    if not pause:
+        yield
+        return
+    with _collector_lock:
+        if _collector["pauses"] == 0:
+            _collector["was_enabled"], _collector["since"] = gc.isenabled(), time.monotonic()
+            gc.disable()
+        _collector["pauses"] += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector["pauses"] -= 1
+            last = _collector["pauses"] == 0
+            if last and _collector["was_enabled"]:
+                gc.enable()
+            overdue = not last and time.monotonic() - _collector["since"] > LONGEST_PAUSE
+            if overdue:
+                _collector["since"] = time.monotonic()
+        if overdue:
+            gc.collect()
 
 
 def current(session: Session, *, by: Principal, school_ids: Collection[int] | None = None,

@@ -34,7 +34,7 @@ def school(**overrides) -> SchoolFacts:
 
 def with_figures(facts: SchoolFacts, measure: str, *pairs: tuple[str, float]) -> SchoolFacts:
     for n, (year, value) in enumerate(pairs, 1):
-        facts.figures.setdefault(measure, {})[year] = Figure(year, value, "DfE", date(2026, 7, 15), n)
+        facts.add(measure, Figure(year, value, "DfE", date(2026, 7, 15), n))
     return facts
 
 

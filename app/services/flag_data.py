@@ -303,7 +303,8 @@ def _judgements(session: Session, schools: dict[int, SchoolFacts], ids: list[int
         _J.partnership_id == partnership_id).group_by(_J.school_id)
     latest = _limited(latest, _J.school_id, ids).subquery()
     stmt = select(_J.school_id, _J.academic_year, _J.strand, _J.partner_grade).join(latest, and_(
-        latest.c.school_id == _J.school_id, latest.c.academic_year == _J.academic_year))
+        latest.c.school_id == _J.school_id, latest.c.academic_year == _J.academic_year)).where(
+        _J.partnership_id == partnership_id)
     for school_id, year, strand, grade in _rows(session, stmt):
         facts = schools.get(school_id)
         if facts is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.db import all_tenants
 from app.errors import PROBLEM_JSON
 from app.models.audit import AuditEvent
+from app.models.base import utcnow
 from app.models.flag import NationalFigure
 from app.models.indicator import Indicator
 from app.models.indicator_bulk import MAX_ITEMS
@@ -58,6 +59,7 @@ def test_creates_then_leaves_alone_then_updates_with_a_new_version(api, session,
         ("persistent_absence", 18.0, 1, world.ours.id, world.our_school.id)]
     assert made[0].recorded_on == date.today() and made[1].recorded_on == date(2026, 10, 1)
     assert made[0].updated_by.startswith("token sp_")
+    assert made[0].created_at == made[0].updated_at and abs((utcnow() - made[0].created_at).total_seconds()) < 60
     national = stored_national(session)
     assert [(n.measure, n.value, n.version, n.partnership_id) for n in national] == [("absence", 6.1, 1, world.ours.id)]
 
@@ -73,6 +75,7 @@ def test_creates_then_leaves_alone_then_updates_with_a_new_version(api, session,
                               "national_figures": {"created": 0, "updated": 1, "unchanged": 0}}
     after = stored_indicators(session)
     assert [(i.value, i.version) for i in after] == [(4.9, 2), (18.0, 1)]
+    assert after[0].updated_at > after[0].created_at == made[0].created_at
     assert [(n.value, n.version) for n in stored_national(session)] == [(6.4, 2)]
     # The ETag an integration reads moves with the version, so an old copy cannot be saved over it.
     one = api.get(f"/api/v1/schools/{urn}/indicators/{after[0].id}")

@@ -71,6 +71,9 @@ class JudgementFacts(NamedTuple):
     partner_grade: int
 
 
+_NO_YEARS: dict[str, Figure] = {}
+
+
 @lru_cache(maxsize=512)
 def previous_year(academic_year: str) -> str:
     """'2024/25' -> '2023/24'."""
@@ -96,7 +99,8 @@ class SchoolFacts:
     headteacher_started_on: date | None
     la_category: str | None
     inspections: list[InspectionFacts] = field(default_factory=list)  # newest first
-    figures: dict[str, dict[str, Figure]] = field(default_factory=dict)  # measure -> academic year -> figure
+    # measure -> academic year -> figure, for the measures whose history a rule reads (Needs.history)
+    figures: dict[str, dict[str, Figure]] = field(default_factory=dict)
     triad_visit: VisitFacts | None = None
     open_actions: list[ActionFacts] = field(default_factory=list)  # open and past due
     judgements: list[JudgementFacts] = field(default_factory=list)  # the latest year's
@@ -140,7 +144,7 @@ class SchoolFacts:
 
     def pupils_in(self, academic_year: str) -> float | None:
         """The roll of that year if recorded, else the register's number of pupils."""
-        roll = self.figures.get("roll", {}).get(academic_year)
+        roll = self.figures.get("roll", _NO_YEARS).get(academic_year)
         return roll.value if roll is not None and roll.value > 0 else self.pupils
 
 
@@ -163,6 +167,7 @@ class Needs:
 
     inspections: int = 0  # how many of each school's latest inspections
     measures: frozenset[str] = frozenset()
+    history: frozenset[str] = frozenset()  # measures whose every year is kept, not only the latest
     years: int = 6  # indicator figures from this many academic years back
     nationals: bool = False
     visits_since: date | None = None
@@ -211,7 +216,7 @@ def load(session: Session, schools: dict[int, SchoolFacts], *, partnership_id: i
         oldest = academic_year_of(today)
         for _ in range(needs.years):
             oldest = previous_year(oldest)
-        _figures(session, schools, ids, partnership_id, needs.measures, oldest)
+        _figures(session, schools, ids, partnership_id, needs.measures, needs.history, oldest)
     nationals = _nationals(session, partnership_id) if needs.nationals else {}
     if needs.visits_since is not None:
         _visits(session, schools, ids, partnership_id, needs.visits_since)
@@ -239,27 +244,28 @@ def _inspections(session: Session, schools: dict[int, SchoolFacts], ids: list[in
 
 
 def _figures(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int,
-             measures: Iterable[str], oldest_year: str) -> None:
+             measures: Iterable[str], history: frozenset[str], oldest_year: str) -> None:
     # recorded_on as stored (an ISO date string on SQLite): parsing 400,000 dates to show a few is waste.
     stmt = select(_F.school_id, _F.measure, _F.academic_year, _F.value, _F.source,
                   type_coerce(_F.recorded_on, String).label("recorded_on"), _F.id).where(
         _F.partnership_id == partnership_id, _F.measure.in_(sorted(measures)), _F.academic_year >= oldest_year)
+    # Two sources for one year: the one recorded last (then the one entered last) stands.
     for row in _rows(session, _limited(stmt, _F.school_id, ids)):
         facts = schools.get(row[0])
         if facts is None:
             continue
         measure, year = row[1], row[2]
-        years = facts.figures.get(measure)
-        if years is None:
-            facts.figures[measure] = {year: row}
+        held = facts._latest.get(measure)
+        if held is None or year > held[2] or (year == held[2] and (row[5], row[6]) > (held[5], held[6])):
             facts._latest[measure] = row
-            continue
-        held = years.get(year)
-        # Two sources for one year: the one recorded last (then the one entered last) stands.
-        if held is None or (row.recorded_on, row.id) > (held.recorded_on, held.id):
-            years[year] = row
-            if year >= facts._latest[measure].academic_year:
-                facts._latest[measure] = row
+        if measure in history:
+            years = facts.figures.get(measure)
+            if years is None:
+                facts.figures[measure] = {year: row}
+            else:
+                held = years.get(year)
+                if held is None or (row[5], row[6]) > (held[5], held[6]):
+                    years[year] = row
 
 
 def _nationals(session: Session, partnership_id: int) -> dict[tuple[str, str], Figure]:

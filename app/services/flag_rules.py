@@ -63,6 +63,7 @@ class Rule:
     # "inspections", "nationals", "visits", "actions", "judgements" (app.services.flag_data.Needs).
     measures: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()  # measures of which it reads earlier years, not only the latest
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -120,10 +121,11 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("attainment_falling", _STANDARDS, "Attainment fell since the year before by more than the margin: amber.",
          checks.falling("attainment", "attainment_falling"),
          (_t("margin", float, 5.0, "How far it may fall in a year before it is flagged", 0, 1000),),
-         ("attainment",)),
+         ("attainment",), history=("attainment",)),
     Rule("progress_falling", _STANDARDS, "Progress fell since the year before by more than the margin: amber.",
          checks.falling("progress", "progress_falling"),
-         (_t("margin", float, 0.3, "How far it may fall in a year before it is flagged", 0, 1000),), ("progress",)),
+         (_t("margin", float, 0.3, "How far it may fall in a year before it is flagged", 0, 1000),), ("progress",),
+         history=("progress",)),
     Rule("absence_high", _ATTENDANCE, "Latest absence above the national figure (or the threshold): amber; far "
          "above: red.", checks.above("absence", "absence_high"), _attendance_thresholds(7.0, 2.0), ("absence",),
          ("nationals",)),
@@ -133,7 +135,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("exclusions_high", _ATTENDANCE, "Exclusions per 100 pupils above the threshold: amber.",
          checks.exclusions_high,
          (_t("per_100_pupils", float, 10.0, "Exclusions per 100 pupils above which it is flagged", 0, 10000),),
-         ("exclusions", "exclusions_per_100", "roll")),
+         ("exclusions", "exclusions_per_100", "roll"), history=("roll",)),
     Rule("budget_deficit", _FINANCE, "Latest budget balance a deficit: red.", context.budget_deficit,
          (_t("deficit_over", float, 0.0, "A deficit of up to this many pounds is let pass", 0, 1e9),),
          ("budget_balance",)),
@@ -141,7 +143,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "(seed 001, 7.4: maintained schools' excess surpluses).", context.excess_surplus,
          (_t("per_pupil_over", float, 500.0, "Surplus a pupil, in pounds, above which it is excess", 0, 1e6),
           _t("maintained_only", bool, True, "Only LA-maintained schools (not academies or free schools)")),
-         ("budget_balance", "roll")),
+         ("budget_balance", "roll"), history=("roll",)),
     Rule("governor_vacancies", _GOVERNANCE, "More governor vacancies than the threshold: red.",
          context.governor_vacancies,
          (_t("over", int, 2, "Vacancies above this many are flagged", 0, 100),), ("governor_vacancies",)),
@@ -155,7 +157,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          ("senior_staff_changes",)),
     Rule("falling_roll", _LEADERSHIP, "The roll lower each year over the last years: amber.", context.falling_roll,
          (_t("years", int, 3, "How many consecutive years' figures, each lower than the year before", 2, 10),),
-         ("roll",)),
+         ("roll",), history=("roll",)),
     Rule("poor_buildings", _LEADERSHIP, "Buildings' condition graded worse than the threshold (1 good to 4 bad): "
          "amber.", context.poor_buildings, (_t("worse_than", int, 2, "Grades above this are poor", 1, 3),),
          ("building_condition",)),

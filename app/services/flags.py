@@ -48,6 +48,7 @@ def _needs(settings: dict[str, RuleSetting], today: date) -> Needs:
     years = max([6, *(s.thresholds["years"] + 1 for s in enabled if s.name == "falling_roll")])
     months = max((s.thresholds["within_months"] for s in enabled if "visits" in s.rule.reads), default=None)
     return Needs(inspections=depth, measures=frozenset(m for s in enabled for m in s.rule.measures), years=years,
+                 history=frozenset(m for s in enabled for m in s.rule.history),
                  nationals="nationals" in reads, visits_since=since_months(today, months) if months else None,
                  actions="actions" in reads, judgements="judgements" in reads)
 

@@ -76,6 +76,20 @@ class TestFromTheDatabase:
                                  recorded_on=date(2026, 10, 1))
         assert rules_of(session, officer, school) == {}
 
+    def test_rules_that_read_earlier_years_or_that_years_roll_get_them(self, session, world, officer):
+        school = factories.make_school(session, world.ours, pupils=100)
+        for measure, before, latest in (("attainment", 70.0, 60.0), ("progress", -0.1, -0.5)):
+            factories.make_indicator(session, school, measure=measure, academic_year="2024/25", value=before)
+            factories.make_indicator(session, school, measure=measure, academic_year="2025/26", value=latest)
+        for measure, value in (("roll", 400), ("budget_balance", 210_000.0), ("exclusions", 41)):
+            factories.make_indicator(session, school, measure=measure, academic_year="2025/26", value=value)
+        found = {f.rule: f for f in flags.for_school(session, school, by=officer, today=TODAY)}
+        assert {rule: f.severity for rule, f in found.items()} == {
+            "attainment_falling": "amber", "progress_falling": "amber", "excess_surplus": "amber",
+            "exclusions_high": "amber"}
+        assert found["excess_surplus"].evidence["pupils"] == 400  # the year's roll, not the register's 100
+        assert found["exclusions_high"].evidence["per_100_pupils"] == 10.25
+
     def test_national_figures_are_compared_with(self, session, world, officer):
         school = factories.make_school(session, world.ours)
         factories.make_indicator(session, school, measure="persistent_absence", value=19.0)

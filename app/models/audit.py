@@ -23,6 +23,9 @@ class AuditEvent(TenantScoped, table=True):
     __table_args__ = (
         Index("ix_audit_event_record", "partnership_id", "table_name", "record_id", "id"),
         Index("ix_audit_event_time", "partnership_id", "occurred_at", "id"),
+        # The trail is read newest first by id: on PostgreSQL the partnership's index alone holds no
+        # order by id, and the planner walked the primary key backwards instead.
+        Index("ix_audit_event_partnership_order", "partnership_id", "id"),
         # A record's history with its parts' (a visit's actions, removed ones included).
         Index("ix_audit_event_parent", "partnership_id", "parent_table", "parent_id", "id"),
     )

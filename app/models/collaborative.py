@@ -51,7 +51,9 @@ class CollaborativeSchool(TenantScoped, table=True):
     keeps a school to one collaborative a year."""
 
     __tablename__ = "collaborative_school"
-    __table_args__ = (UniqueConstraint("school_id", "academic_year"),)
+    __table_args__ = (UniqueConstraint("school_id", "academic_year"),
+                      # A page of collaboratives finds its schools by these, with the tenant's partnership.
+                      Index("ix_collaborative_school_member", "partnership_id", "collaborative_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     collaborative_id: int = Field(foreign_key="collaborative.id", index=True, ondelete="CASCADE")
@@ -75,7 +77,8 @@ class TriadSchool(TenantScoped, table=True):
     """A school's place in a triad; at most one triad a year (the year is copied, as above)."""
 
     __tablename__ = "triad_school"
-    __table_args__ = (UniqueConstraint("school_id", "academic_year"),)
+    __table_args__ = (UniqueConstraint("school_id", "academic_year"),
+                      Index("ix_triad_school_member", "partnership_id", "triad_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     triad_id: int = Field(foreign_key="triad.id", index=True, ondelete="CASCADE")

@@ -74,6 +74,8 @@ class VisitAction(TenantScoped, Versioned, table=True):
     """An action agreed at a visit: what, who, by when, and whether it was done."""
 
     __tablename__ = "visit_action"
+    # A page of visits finds its actions by this, with the tenant's partnership.
+    __table_args__ = (Index("ix_visit_action_partnership_visit", "partnership_id", "visit_id"),)
     # Its audit events belong to its visit's history too (app.services.audit).
     __audit_parent__ = ("triad_visit", "visit_id")
 

@@ -70,6 +70,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_partnership_id'), ['partnership_id'], unique=False)
         batch_op.create_index('ix_audit_event_record', ['partnership_id', 'table_name', 'record_id', 'id'], unique=False)
         batch_op.create_index('ix_audit_event_time', ['partnership_id', 'occurred_at', 'id'], unique=False)
+        batch_op.create_index('ix_audit_event_partnership_order', ['partnership_id', 'id'], unique=False)
         batch_op.create_index('ix_audit_event_parent', ['partnership_id', 'parent_table', 'parent_id', 'id'],
                               unique=False)
 
@@ -88,6 +89,7 @@ def upgrade() -> None:
     with op.batch_alter_table('collaborative_school', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_collaborative_school_collaborative_id'), ['collaborative_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_collaborative_school_partnership_id'), ['partnership_id'], unique=False)
+        batch_op.create_index('ix_collaborative_school_member', ['partnership_id', 'collaborative_id'], unique=False)
 
     op.create_table('triad',
     sa.Column('version', sa.Integer(), nullable=False),
@@ -124,6 +126,7 @@ def upgrade() -> None:
     with op.batch_alter_table('triad_school', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_triad_school_partnership_id'), ['partnership_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_triad_school_triad_id'), ['triad_id'], unique=False)
+        batch_op.create_index('ix_triad_school_member', ['partnership_id', 'triad_id'], unique=False)
 
     op.create_table('triad_visit',
     sa.Column('version', sa.Integer(), nullable=False),
@@ -179,6 +182,7 @@ def upgrade() -> None:
     with op.batch_alter_table('visit_action', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visit_action_partnership_id'), ['partnership_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_action_visit_id'), ['visit_id'], unique=False)
+        batch_op.create_index('ix_visit_action_partnership_visit', ['partnership_id', 'visit_id'], unique=False)
 
     with op.batch_alter_table('partnership', schema=None) as batch_op:
         batch_op.add_column(sa.Column('focus_areas', sa.JSON(), nullable=True))
@@ -203,6 +207,7 @@ def downgrade() -> None:
         batch_op.drop_column('focus_areas')
 
     with op.batch_alter_table('visit_action', schema=None) as batch_op:
+        batch_op.drop_index('ix_visit_action_partnership_visit')
         batch_op.drop_index(batch_op.f('ix_visit_action_visit_id'))
         batch_op.drop_index(batch_op.f('ix_visit_action_partnership_id'))
 
@@ -216,6 +221,7 @@ def downgrade() -> None:
 
     op.drop_table('triad_visit')
     with op.batch_alter_table('triad_school', schema=None) as batch_op:
+        batch_op.drop_index('ix_triad_school_member')
         batch_op.drop_index(batch_op.f('ix_triad_school_triad_id'))
         batch_op.drop_index(batch_op.f('ix_triad_school_partnership_id'))
 
@@ -227,12 +233,14 @@ def downgrade() -> None:
 
     op.drop_table('triad')
     with op.batch_alter_table('collaborative_school', schema=None) as batch_op:
+        batch_op.drop_index('ix_collaborative_school_member')
         batch_op.drop_index(batch_op.f('ix_collaborative_school_partnership_id'))
         batch_op.drop_index(batch_op.f('ix_collaborative_school_collaborative_id'))
 
     op.drop_table('collaborative_school')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_parent')
+        batch_op.drop_index('ix_audit_event_partnership_order')
         batch_op.drop_index('ix_audit_event_time')
         batch_op.drop_index('ix_audit_event_record')
         batch_op.drop_index(batch_op.f('ix_audit_event_partnership_id'))

@@ -105,7 +105,8 @@ def create_user(
     email: Annotated[str, typer.Option()],
     name: Annotated[str, typer.Option()],
     partnership: Annotated[str, typer.Option(help="partnership slug")],
-    role: Annotated[str, typer.Option(help="officer, viewer, clinic_chair, clinic_member, lead_headteacher or headteacher")],
+    role: Annotated[str, typer.Option(help="officer, viewer, clinic_chair, clinic_member, lead_headteacher or "
+                                           "headteacher")],
     password_file: Annotated[Path | None, typer.Option(help="read the password from this file")] = None,
     collaborative: Annotated[int | None, typer.Option(help="the collaborative a lead_headteacher leads (id)")] = None,
     school: Annotated[str | None, typer.Option(help="the school a headteacher heads (its URN)")] = None,

@@ -289,7 +289,8 @@ def page(session: Session, filters: FlagFilters, *, limit: int = DEFAULT_LIMIT, 
 
 # --- manual flags and overrides -------------------------------------------------------------------
 
-def _check_manual(data: ManualFlagCreate) -> None:
+def check_manual(data: ManualFlagCreate) -> None:
+    """422 naming each field a manual flag or override is missing or has wrong (the rule's current flag aside)."""
     errors = []
     if data.kind == ManualKind.add:
         if data.severity is None:
@@ -305,7 +306,7 @@ def _check_manual(data: ManualFlagCreate) -> None:
         elif data.rule not in RULES:
             errors.append(FieldError("rule", f"there is no flag rule called {data.rule!r}"))
         if "severity" not in data.model_fields_set:
-            errors.append(FieldError("severity", "say red or amber, or null to set the flag aside"))
+            errors.append(FieldError("severity", "say red or amber, or set the flag aside (severity null)"))
     if errors:
         raise ValidationFailed(errors)
 
@@ -316,7 +317,7 @@ def add_manual(session: Session, school: School, data: ManualFlagCreate, *, by: 
     earlier override of that rule for the school). An override needs the rule to flag the school now."""
     bind(session, by)
     permissions.require_flag_manager(by)
-    _check_manual(data)
+    check_manual(data)
     today = today or date.today()
     if data.kind == ManualKind.override:
         found = _evaluate(session, by=by, school_ids=[school.id], today=today, manual=False)

@@ -115,8 +115,12 @@ def save_flag_rule(rule: str, request: Request, session: SessionDep, by: WebPrin
     form = Form.typed(data, _fields(setting.rule))
     with attempt(session, form):
         flag_settings.update(session, rule, _update(setting, form), if_match=form.if_match, by=by)
+    labels = _labels(setting.rule)
+    for name, message in form.errors.items():
+        if name.startswith("thresholds.") and message.startswith("Must "):
+            form.errors[name] = f"{labels[name]} {message[:1].lower()}{message[1:]}"  # "Floor must be a number"
     if form.stale:
-        form.conflict_with(_stored(flag_settings.get(session, rule, by=by)), _labels(setting.rule))
+        form.conflict_with(_stored(flag_settings.get(session, rule, by=by)), labels)
     if form.refused:
         return _form_page(request, session, by, setting, form)
     return redirect(request, URL, banner=f"The rule ‘{rule.replace('_', ' ')}’ was saved")

@@ -173,15 +173,26 @@ def new_manual_flag(request: Request, session: SessionDep, by: WebPrincipal, urn
 
 
 def _manual_data(form: Form) -> ManualFlagCreate:
+    """The form as the API's body; every missing answer refused at once, each beside its field."""
     raw = str(form.values.get("severity") or "")
-    extra: dict[str, Any] = {}
+    reason = str(form.values.get("reason") or "").strip()
+    extra: dict[str, Any] = {"reason": reason or "(none)"}
     if raw == SET_ASIDE:
         extra["severity"] = None
     elif raw:
         extra["severity"] = raw
     kind = form.values.get("kind")
-    names = ("kind", "reason", "rule") if kind == ManualKind.override.value else ("kind", "reason", "category")
-    return parse(ManualFlagCreate, form, names, extra=extra)
+    names = ("kind", "rule") if kind == ManualKind.override.value else ("kind", "category")
+    data = parse(ManualFlagCreate, form, names, extra=extra)
+    errors = [] if reason else [FieldError("reason", "say why: the clinic reads your reason beside the flag")]
+    try:
+        flags.check_manual(data)
+    except ValidationFailed as exc:
+        # The API's words name its null; the form's third choice says it in words already.
+        errors = [FieldError(e.field, e.message.removesuffix(" (severity null)")) for e in exc.errors] + errors
+    if errors:
+        raise ValidationFailed(errors)
+    return data
 
 
 @router.post(f"{URL}/new", summary="Add a flag by hand or override a rule's flag")
@@ -191,11 +202,18 @@ def create_manual_flag(request: Request, session: SessionDep, by: WebPrincipal, 
     form = Form.typed(data, MANUAL_FIELDS)
     urn = str(form.values.get("urn") or "").strip()
     with attempt(session, form):
+        errors: list[FieldError] = []
         try:
             school = flags.school_for_flags(session, urn, by=by)
         except NotFound:
-            raise ValidationFailed([FieldError("urn", "enter the URN of one of the partnership's schools")]) from None
-        flags.add_manual(session, school, _manual_data(form), by=by)
+            errors.append(FieldError("urn", "enter the URN of one of the partnership's schools"))
+        try:
+            data = _manual_data(form)
+        except ValidationFailed as exc:
+            errors += exc.errors
+        if errors:
+            raise ValidationFailed(errors)
+        flags.add_manual(session, school, data, by=by)
     if form.refused:
         return _manual_page(request, session, by, form)
     words = "override" if form.values.get("kind") == ManualKind.override.value else "flag"

@@ -200,7 +200,7 @@ class TestManualFlags:
         ({"kind": "override", "rule": "nonsense", "severity": "amber", "reason": "x"},
          {"rule": "there is no flag rule called 'nonsense'"}),
         ({"kind": "override", "rule": "la_category", "reason": "x"},
-         {"severity": "say red or amber, or null to set the flag aside"}),
+         {"severity": "say red or amber, or set the flag aside (severity null)"}),
         ({"kind": "override", "rule": "la_category", "severity": "amber", "reason": "x"},
          {"rule": "the rule la_category does not flag this school now; add a flag of your own instead"}),
     ])

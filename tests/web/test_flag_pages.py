@@ -103,6 +103,14 @@ def test_an_officer_adds_a_flag_and_a_refusal_keeps_what_was_typed(signed_in, se
     assert (row.severity, row.category, row.updated_by) == ("red", "governance", world.officer.name)
 
 
+def test_every_missing_answer_is_named_at_once(signed_in, world):
+    form = signed_in.get(f"{URL}/new", params={"urn": world.our_school.urn, "rule": "la_category"})
+    refused = signed_in.post(f"{URL}/new", data=form_values(form.text, f"{URL}/new"))
+    assert refused.status_code == 422
+    html = text(refused)
+    assert "Say red or amber, or set the flag aside" in html and "Say why: the clinic reads your reason" in html
+
+
 def test_an_unknown_urn_is_refused_on_its_field(signed_in, world):
     form = signed_in.get(f"{URL}/new")
     refused = signed_in.post(f"{URL}/new", data={"csrf_token": csrf_from(form.text), "urn": world.their_school.urn,
@@ -210,7 +218,7 @@ def test_a_bad_threshold_is_refused_beside_it_keeping_what_was_typed(signed_in):
     refused = signed_in.post(RULE, data=values | {"thresholds.floor": "sixty"})
     assert refused.status_code == 422
     html = text(refused)
-    assert 'id="threshold-floor-error"' in html and "Must be a number" in html and 'value="sixty"' in html
+    assert 'id="threshold-floor-error"' in html and "Floor must be a number" in html and 'value="sixty"' in html
     assert 'href="#threshold-floor"' in html
 
 

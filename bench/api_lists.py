@@ -350,6 +350,10 @@ def main() -> None:
             meets["p50_under_50_ms"] = alone < TARGETS["list_p50_ms_below"]
         if endpoint in API_ENDPOINTS:
             meets["at_least_half_of_raw"] = entry.get("ours_over_raw", 0) >= TARGETS["api_ours_over_raw_at_least"]
+        # A stack that answered errors under load measured something else: its figures do not count.
+        meets["no_errors"] = all(stacks_figures["non_2xx"] == 0 and not any(
+            (r.get("socket_errors") or "").replace("connect 0, read 0, write 0, timeout 0", "") for r in
+            stacks_figures["rounds"]) for stacks_figures in (entry["ours"], entry.get("raw", entry["ours"])))
         entry["meets"] = meets
         results.append(entry)
 

@@ -178,7 +178,7 @@ def add_routes(
             next_cursor = _cursor("academic_year", last["academic_year"], last["id"])
         return rows[:limit], total, next_cursor
 
-    def collaboratives(request: Request) -> Response:
+    async def collaboratives(request: Request) -> Response:
         names = (*VERSIONED, *COLLABORATIVE, "lead_name")
         columns = ", ".join([f"collaborative.{n}" for n in (*VERSIONED, *COLLABORATIVE)] + ["app_user.name"])
 
@@ -201,7 +201,7 @@ def add_routes(
 
         return page(request, work)
 
-    def triads(request: Request) -> Response:
+    async def triads(request: Request) -> Response:
         names = (*VERSIONED, *TRIAD)
         columns = ", ".join(f"triad.{n}" for n in names)
 
@@ -276,10 +276,10 @@ def add_routes(
             items.append(item)
         return json_response({"items": items, "total": total, "limit": limit, "next_cursor": next_cursor})
 
-    def visits(request: Request) -> Response:
+    async def visits(request: Request) -> Response:
         return page(request, lambda partnership_id, limit, cursor: visit_page(partnership_id, limit, cursor, None))
 
-    def triad_visits(request: Request) -> Response:
+    async def triad_visits(request: Request) -> Response:
         text = request.path_params["triad_id"]
         if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 2_147_483_647:
             return problem(422, "a triad id is a whole number from 1")
@@ -297,7 +297,7 @@ def add_routes(
 
         return page(request, work)
 
-    def audit_events(request: Request) -> Response:
+    async def audit_events(request: Request) -> Response:
         columns = ", ".join(f"audit_event.{n}" for n in AUDIT)
 
         def work(partnership_id: int, limit: int, cursor: str | None) -> Response:

@@ -129,9 +129,9 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
         if not ids:
             return []
     settings = flag_settings.all_in_force(session)
-    facts = load_schools(session, partnership_id=by.partnership_id, school_ids=ids, urns=urns)
     ctx = _context(session, by, today)
-    with collector_paused(len(facts) >= PAUSE_COLLECTOR_FROM):
+    with collector_paused(ids is None or len(ids) >= PAUSE_COLLECTOR_FROM):
+        facts = load_schools(session, partnership_id=by.partnership_id, school_ids=ids, urns=urns)
         nationals = load(session, facts, partnership_id=by.partnership_id, needs=_needs(settings, today),
                          today=today, whole_partnership=ids is None and urns is None)
         ctx = replace(ctx, nationals=nationals)
@@ -149,7 +149,7 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
 # that live until the answer is sent. Each time they outnumber the older objects by a quarter, the
 # garbage collector sweeps the whole heap: at 25,000 schools that was half the time (3.4 s became
 # 6-7 s). Nothing made here forms a cycle, so the collector waits until the work is done (the
-# largest partnerships only; paused once however many requests do this at the same moment).
+# whole partnership, or thousands of its schools; paused once however many requests do this at once).
 # Should such requests overlap without end, the collector still runs every LONGEST_PAUSE seconds.
 PAUSE_COLLECTOR_FROM = 2_000
 LONGEST_PAUSE = 30.0

@@ -4,6 +4,7 @@ and the network (its triad reviews, the LA's category, clinic actions, review ju
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from app.services.flag_checks import (
@@ -90,6 +91,7 @@ def governance_intervention(school: SchoolFacts, t: Mapping[str, Any], ctx: Cont
 
 # --- leadership and context -----------------------------------------------------------------------
 
+@lru_cache(maxsize=256)
 def months_before(day: date, months: int) -> date:
     """The same day `months` months earlier (the month's last day where it has no such day)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)

@@ -31,6 +31,9 @@ $PY bench/api_lists.py --database-url "$URL" --results "bench/results/api_lists$
 echo "==> the pages of peer review, red flags and clinics against their own statements"
 DATABASE_URL="$URL" $PY bench/pages.py
 
+echo "==> red flags"
+$PY bench/flags.py --database-url "$URL" --results "bench/results/flags$suffix.json"
+
 echo "==> query plans of the peer-review lists"
 $PY bench/query_plans.py --database-url "$URL"
 

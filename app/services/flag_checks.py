@@ -15,7 +15,7 @@ from typing import Any
 from app.models.flag import FlagCategory, Severity
 from app.models.inspection import Framework
 from app.services.flag_data import Context, Figure, InspectionFacts, SchoolFacts
-from app.services.flag_types import Flag
+from app.services.flag_types import Details, Flag
 from app.services.standing import Standing, standing_of
 
 # Plain strings, read once: an enum member's .value is a descriptor call, and the rules ask ~10^5 times.
@@ -78,6 +78,13 @@ def _key_judgements(inspection: InspectionFacts, grade: int) -> list[str]:
                   if isinstance(g, int) and not isinstance(g, bool) and g == grade)
 
 
+def _and_more(judgements: list[str]) -> str:
+    """' (and 2 more key judgements)' after the first of several; nothing for one."""
+    if len(judgements) < 2:
+        return ""
+    return f" (and {len(judgements) - 1} more key judgement{'s' if len(judgements) > 2 else ''})"
+
+
 def _on_key_judgement_scale(inspection: InspectionFacts | None) -> bool:
     return inspection is not None and inspection.framework in KEY_JUDGEMENT_FRAMEWORKS
 
@@ -89,19 +96,20 @@ def ofsted_inadequate(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -
     if not _on_key_judgement_scale(latest):
         return None
     fours = _key_judgements(latest, 4)
-    when = f"at its Ofsted inspection of {day(latest.inspected_on)}"
-    if latest.category_of_concern:
-        reason = f"In {words(latest.category_of_concern)} {when}"
-    elif latest.overall_effectiveness == 4:
-        reason = f"Judged inadequate overall {when}"
-    elif fours:
-        reason = f"{words(fours[0]).capitalize()} judged inadequate {when}" + (
-            f" (and {len(fours) - 1} more key judgement{'s' if len(fours) > 2 else ''})" if len(fours) > 1 else "")
-    else:
+    if not (latest.category_of_concern or latest.overall_effectiveness == 4 or fours):
         return None
-    return Flag("ofsted_inadequate", RED, OFSTED, reason, inspection_evidence(
-        latest, overall_effectiveness=latest.overall_effectiveness, category_of_concern=latest.category_of_concern,
-        judgements_graded_4=fours))
+
+    def describe() -> Details:
+        when = f"at its Ofsted inspection of {day(latest.inspected_on)}"
+        if latest.category_of_concern:
+            reason = f"In {words(latest.category_of_concern)} {when}"
+        elif latest.overall_effectiveness == 4:
+            reason = f"Judged inadequate overall {when}"
+        else:
+            reason = f"{words(fours[0]).capitalize()} judged inadequate {when}" + _and_more(fours)
+        return reason, inspection_evidence(latest, overall_effectiveness=latest.overall_effectiveness,
+                                           category_of_concern=latest.category_of_concern, judgements_graded_4=fours)
+    return Flag("ofsted_inadequate", RED, OFSTED, describe=describe)
 
 
 def ofsted_requires_improvement(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
@@ -110,16 +118,18 @@ def ofsted_requires_improvement(school: SchoolFacts, t: Mapping[str, Any], ctx: 
             or _key_judgements(latest, 4):
         return None  # inadequate: ofsted_inadequate says so
     threes = _key_judgements(latest, 3)
-    when = f"at its Ofsted inspection of {day(latest.inspected_on)}"
-    if latest.overall_effectiveness == 3:
-        reason = f"Judged requires improvement overall {when}"
-    elif threes:
-        reason = f"{words(threes[0]).capitalize()} judged requires improvement {when}" + (
-            f" (and {len(threes) - 1} more key judgement{'s' if len(threes) > 2 else ''})" if len(threes) > 1 else "")
-    else:
+    if not (latest.overall_effectiveness == 3 or threes):
         return None
-    return Flag("ofsted_requires_improvement", AMBER, OFSTED, reason, inspection_evidence(
-        latest, overall_effectiveness=latest.overall_effectiveness, judgements_graded_3=threes))
+
+    def describe() -> Details:
+        when = f"at its Ofsted inspection of {day(latest.inspected_on)}"
+        if latest.overall_effectiveness == 3:
+            reason = f"Judged requires improvement overall {when}"
+        else:
+            reason = f"{words(threes[0]).capitalize()} judged requires improvement {when}" + _and_more(threes)
+        return reason, inspection_evidence(latest, overall_effectiveness=latest.overall_effectiveness,
+                                           judgements_graded_3=threes)
+    return Flag("ofsted_requires_improvement", AMBER, OFSTED, describe=describe)
 
 
 def _leadership_below_good(inspection: InspectionFacts) -> str | None:
@@ -142,13 +152,15 @@ def ofsted_below_good_again(school: SchoolFacts, t: Mapping[str, Any], ctx: Cont
     if len(recent) < needed or any(standing_of(i.headline, i.grades) != Standing.below_good for i in recent):
         return None
     leadership = _leadership_below_good(recent[0])
-    dates = ", ".join(day(i.inspected_on) for i in recent)
-    reason = f"Below good at its last {needed} Ofsted inspections ({dates})"
-    if leadership:
-        reason += f", with leadership {leadership} at the latest"
-    return Flag("ofsted_below_good_again", RED if leadership else AMBER, OFSTED, reason,
-                {"inspections": [inspection_evidence(i) for i in recent], "threshold": needed,
-                 "leadership_below_good": leadership})
+
+    def describe() -> Details:
+        dates = ", ".join(day(i.inspected_on) for i in recent)
+        reason = f"Below good at its last {needed} Ofsted inspections ({dates})"
+        if leadership:
+            reason += f", with leadership {leadership} at the latest"
+        return reason, {"inspections": [inspection_evidence(i) for i in recent], "threshold": needed,
+                        "leadership_below_good": leadership}
+    return Flag("ofsted_below_good_again", RED if leadership else AMBER, OFSTED, describe=describe)
 
 
 def ofsted_report_card(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
@@ -157,17 +169,21 @@ def ofsted_report_card(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) 
         return None
     urgent = sorted(a for a, g in latest.grades.items() if g == "urgent_improvement")
     attention = sorted(a for a, g in latest.grades.items() if g == "needs_attention")
-    when = f"at its Ofsted inspection of {day(latest.inspected_on)}"
-    if latest.safeguarding == "not_met":
-        severity, reason = RED, f"Safeguarding not met {when}"
-    elif urgent:
-        severity, reason = RED, f"Urgent improvement needed in {', '.join(map(words, urgent))} {when}"
-    elif attention:
-        severity, reason = AMBER, f"Needs attention in {', '.join(map(words, attention))} {when}"
-    else:
+    if not (latest.safeguarding == "not_met" or urgent or attention):
         return None
-    return Flag("ofsted_report_card", severity, OFSTED, reason, inspection_evidence(
-        latest, safeguarding=latest.safeguarding, urgent_improvement=urgent, needs_attention=attention))
+
+    def describe() -> Details:
+        when = f"at its Ofsted inspection of {day(latest.inspected_on)}"
+        if latest.safeguarding == "not_met":
+            reason = f"Safeguarding not met {when}"
+        elif urgent:
+            reason = f"Urgent improvement needed in {', '.join(map(words, urgent))} {when}"
+        else:
+            reason = f"Needs attention in {', '.join(map(words, attention))} {when}"
+        return reason, inspection_evidence(latest, safeguarding=latest.safeguarding, urgent_improvement=urgent,
+                                           needs_attention=attention)
+    severity = RED if latest.safeguarding == "not_met" or urgent else AMBER
+    return Flag("ofsted_report_card", severity, OFSTED, describe=describe)
 
 
 # --- standards ------------------------------------------------------------------------------------
@@ -177,10 +193,12 @@ def below_floor(measure: str, rule: str) -> Check:
         figure = school.latest(measure)
         if figure is None or not figure.value < t["floor"]:
             return None
-        reason = (f"{words(measure).capitalize()} {number(figure.value)} in {figure.academic_year}, below the "
-                  f"floor of {number(t['floor'])}")
-        return Flag(rule, RED, STANDARDS, reason,
-                    figure_evidence(measure, figure, threshold=t["floor"], compared_with="floor"))
+
+        def describe() -> Details:
+            reason = (f"{words(measure).capitalize()} {number(figure.value)} in {figure.academic_year}, below the "
+                      f"floor of {number(t['floor'])}")
+            return reason, figure_evidence(measure, figure, threshold=t["floor"], compared_with="floor")
+        return Flag(rule, RED, STANDARDS, describe=describe)
     check.__name__ = rule
     return check
 
@@ -193,12 +211,15 @@ def falling(measure: str, rule: str) -> Check:
         fall = round(before.value - latest.value, 6)
         if not fall > t["margin"]:
             return None
-        reason = (f"{words(measure).capitalize()} fell by {number(fall)} to {number(latest.value)} in "
-                  f"{latest.academic_year} (from {number(before.value)} in {before.academic_year}), more than "
-                  f"the margin of {number(t['margin'])}")
-        return Flag(rule, AMBER, STANDARDS, reason, figure_evidence(
-            measure, latest, previous_value=before.value, previous_year=before.academic_year, fall=fall,
-            threshold=t["margin"], compared_with="margin"))
+
+        def describe() -> Details:
+            reason = (f"{words(measure).capitalize()} fell by {number(fall)} to {number(latest.value)} in "
+                      f"{latest.academic_year} (from {number(before.value)} in {before.academic_year}), more than "
+                      f"the margin of {number(t['margin'])}")
+            return reason, figure_evidence(measure, latest, previous_value=before.value,
+                                           previous_year=before.academic_year, fall=fall, threshold=t["margin"],
+                                           compared_with="margin")
+        return Flag(rule, AMBER, STANDARDS, describe=describe)
     check.__name__ = rule
     return check
 
@@ -217,13 +238,16 @@ def above(measure: str, rule: str) -> Check:
         if not figure.value > compared:
             return None
         red = round(figure.value - compared, 6) > t["red_above_by"]
-        what = (f"the national figure of {number(compared)}%" if against == "national"
-                else f"the partnership's threshold of {number(compared)}%")
-        reason = f"{words(measure).capitalize()} {number(figure.value)}% in {figure.academic_year}, " + (
-            f"more than {number(t['red_above_by'])} points above {what}" if red else f"above {what}")
-        return Flag(rule, RED if red else AMBER, ATTENDANCE, reason, figure_evidence(
-            measure, figure, threshold=compared, compared_with=against, red_above_by=t["red_above_by"],
-            national_source=national.source if national is not None else None))
+
+        def describe() -> Details:
+            what = (f"the national figure of {number(compared)}%" if against == "national"
+                    else f"the partnership's threshold of {number(compared)}%")
+            reason = f"{words(measure).capitalize()} {number(figure.value)}% in {figure.academic_year}, " + (
+                f"more than {number(t['red_above_by'])} points above {what}" if red else f"above {what}")
+            return reason, figure_evidence(measure, figure, threshold=compared, compared_with=against,
+                                           red_above_by=t["red_above_by"],
+                                           national_source=national.source if national is not None else None)
+        return Flag(rule, RED if red else AMBER, ATTENDANCE, describe=describe)
     check.__name__ = rule
     return check
 
@@ -242,8 +266,11 @@ def exclusions_high(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> 
         return None
     if not rate > t["per_100_pupils"]:
         return None
-    reason = (f"Exclusions {number(rate)} per 100 pupils in {figure.academic_year}, above the threshold of "
-              f"{number(t['per_100_pupils'])}")
-    return Flag("exclusions_high", AMBER, ATTENDANCE, reason, figure_evidence(
-        "exclusions_per_100" if pupils is None else "exclusions", figure, per_100_pupils=rate, pupils=pupils,
-        threshold=t["per_100_pupils"], compared_with="threshold"))
+
+    def describe() -> Details:
+        reason = (f"Exclusions {number(rate)} per 100 pupils in {figure.academic_year}, above the threshold of "
+                  f"{number(t['per_100_pupils'])}")
+        return reason, figure_evidence("exclusions_per_100" if pupils is None else "exclusions", figure,
+                                       per_100_pupils=rate, pupils=pupils, threshold=t["per_100_pupils"],
+                                       compared_with="threshold")
+    return Flag("exclusions_high", AMBER, ATTENDANCE, describe=describe)

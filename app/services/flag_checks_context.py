@@ -22,7 +22,7 @@ from app.services.flag_checks import (
     words,
 )
 from app.services.flag_data import Context, SchoolFacts
-from app.services.flag_types import Flag
+from app.services.flag_types import Details, Flag
 
 # --- finance --------------------------------------------------------------------------------------
 
@@ -31,18 +31,26 @@ ACADEMY_TYPES = re.compile(r"academy|free school|university technical|studio sch
 
 def is_maintained(school: SchoolFacts) -> bool:
     """Maintained by the LA, as far as its type says (an unknown type counts as maintained)."""
-    return not (school.establishment_type and ACADEMY_TYPES.search(school.establishment_type))
+    return _maintained_type(school.establishment_type)
+
+
+@lru_cache(maxsize=256)
+def _maintained_type(establishment_type: str | None) -> bool:
+    return not (establishment_type and ACADEMY_TYPES.search(establishment_type))
 
 
 def budget_deficit(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
     figure = school.latest("budget_balance")
     if figure is None or not figure.value < -t["deficit_over"]:
         return None
-    reason = f"A budget deficit of {money(figure.value)} in {figure.academic_year}"
-    if t["deficit_over"]:
-        reason += f", more than the {money(t['deficit_over'])} allowed"
-    return Flag("budget_deficit", RED, FINANCE, reason, figure_evidence(
-        "budget_balance", figure, threshold=0.0 - t["deficit_over"], compared_with="threshold"))
+
+    def describe() -> Details:
+        reason = f"A budget deficit of {money(figure.value)} in {figure.academic_year}"
+        if t["deficit_over"]:
+            reason += f", more than the {money(t['deficit_over'])} allowed"
+        return reason, figure_evidence("budget_balance", figure, threshold=0.0 - t["deficit_over"],
+                                       compared_with="threshold")
+    return Flag("budget_deficit", RED, FINANCE, describe=describe)
 
 
 def excess_surplus(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
@@ -55,11 +63,13 @@ def excess_surplus(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> F
     per_pupil = round(figure.value / pupils, 2)
     if not per_pupil > t["per_pupil_over"]:
         return None
-    reason = (f"A surplus of {money(figure.value)} in {figure.academic_year} ({money(per_pupil)} a pupil), "
-              f"above {money(t['per_pupil_over'])} a pupil")
-    return Flag("excess_surplus", AMBER, FINANCE, reason, figure_evidence(
-        "budget_balance", figure, pupils=pupils, per_pupil=per_pupil, threshold=t["per_pupil_over"],
-        compared_with="per_pupil_over"))
+
+    def describe() -> Details:
+        reason = (f"A surplus of {money(figure.value)} in {figure.academic_year} ({money(per_pupil)} a pupil), "
+                  f"above {money(t['per_pupil_over'])} a pupil")
+        return reason, figure_evidence("budget_balance", figure, pupils=pupils, per_pupil=per_pupil,
+                                       threshold=t["per_pupil_over"], compared_with="per_pupil_over")
+    return Flag("excess_surplus", AMBER, FINANCE, describe=describe)
 
 
 # --- governance -----------------------------------------------------------------------------------
@@ -68,11 +78,12 @@ def governor_vacancies(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) 
     figure = school.latest("governor_vacancies")
     if figure is None or not figure.value > t["over"]:
         return None
-    count = number(figure.value)
-    reason = (f"{count} governor vacanc{'y' if figure.value == 1 else 'ies'} in {figure.academic_year}, more than "
-              f"{t['over']}")
-    return Flag("governor_vacancies", RED, GOVERNANCE, reason, figure_evidence(
-        "governor_vacancies", figure, threshold=t["over"], compared_with="threshold"))
+
+    def describe() -> Details:
+        reason = (f"{number(figure.value)} governor vacanc{'y' if figure.value == 1 else 'ies'} in "
+                  f"{figure.academic_year}, more than {t['over']}")
+        return reason, figure_evidence("governor_vacancies", figure, threshold=t["over"], compared_with="threshold")
+    return Flag("governor_vacancies", RED, GOVERNANCE, describe=describe)
 
 
 def governance_intervention(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
@@ -107,39 +118,52 @@ def months_before(day: date, months: int) -> date:
 def new_or_acting_head(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
     started = school.headteacher_started_on
     acting = school.latest("acting_head")
-    cutoff = months_before(ctx.today, t["months"])
-    parts, evidence = [], {"threshold": t["months"], "compared_with": "months"}
-    if started is not None and started > cutoff:
-        verb = "starts" if started > ctx.today else "started"
-        parts.append(f"a new headteacher ({verb} {day(started)}, within {t['months']} months)")
-        evidence |= {"headteacher_started_on": started.isoformat(), "as_of": ctx.today.isoformat()}
-    if acting is not None and acting.value >= 1:
-        parts.append(f"an acting headteacher ({acting.academic_year})")
-        evidence |= {"acting_head": figure_evidence("acting_head", acting)}
-    if not parts:
+    new = started is not None and started > months_before(ctx.today, t["months"])
+    if acting is not None and not acting.value >= 1:
+        acting = None
+    if not new and acting is None:
         return None
-    reason = "; ".join(parts)
-    return Flag("new_or_acting_head", AMBER, LEADERSHIP_CATEGORY, reason[:1].upper() + reason[1:], evidence)
+
+    def describe() -> Details:
+        parts, evidence = [], {"threshold": t["months"], "compared_with": "months"}
+        if new:
+            verb = "starts" if started > ctx.today else "started"
+            parts.append(f"a new headteacher ({verb} {day(started)}, within {t['months']} months)")
+            evidence |= {"headteacher_started_on": started.isoformat(), "as_of": ctx.today.isoformat()}
+        if acting is not None:
+            parts.append(f"an acting headteacher ({acting.academic_year})")
+            evidence |= {"acting_head": figure_evidence("acting_head", acting)}
+        reason = "; ".join(parts)
+        return reason[:1].upper() + reason[1:], evidence
+    return Flag("new_or_acting_head", AMBER, LEADERSHIP_CATEGORY, describe=describe)
 
 
 def senior_staff_changes(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
     figure = school.latest("senior_staff_changes")
     if figure is None or not figure.value > t["over"]:
         return None
-    reason = f"{number(figure.value)} senior staff changes in {figure.academic_year}, more than {t['over']}"
-    return Flag("senior_staff_changes", AMBER, LEADERSHIP_CATEGORY, reason, figure_evidence(
-        "senior_staff_changes", figure, threshold=t["over"], compared_with="threshold"))
+
+    def describe() -> Details:
+        reason = f"{number(figure.value)} senior staff changes in {figure.academic_year}, more than {t['over']}"
+        return reason, figure_evidence("senior_staff_changes", figure, threshold=t["over"],
+                                       compared_with="threshold")
+    return Flag("senior_staff_changes", AMBER, LEADERSHIP_CATEGORY, describe=describe)
 
 
 def falling_roll(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
     run = school.consecutive_years("roll", t["years"])
-    if run is None or any(later.value >= earlier.value for earlier, later in zip(run, run[1:], strict=False)):
+    if run is None:
         return None
-    figures = ", ".join(f"{number(f.value)} ({f.academic_year})" for f in run)
-    reason = f"Roll fell each year for {t['years']} years: {figures}"
-    return Flag("falling_roll", AMBER, LEADERSHIP_CATEGORY, reason, figure_evidence(
-        "roll", run[-1], figures=[{"academic_year": f.academic_year, "value": f.value} for f in run],
-        threshold=t["years"], compared_with="years"))
+    for earlier, later in zip(run, run[1:], strict=False):
+        if later.value >= earlier.value:
+            return None
+
+    def describe() -> Details:
+        figures = ", ".join(f"{number(f.value)} ({f.academic_year})" for f in run)
+        reason = f"Roll fell each year for {t['years']} years: {figures}"
+        return reason, figure_evidence("roll", run[-1], threshold=t["years"], compared_with="years",
+                                       figures=[{"academic_year": f.academic_year, "value": f.value} for f in run])
+    return Flag("falling_roll", AMBER, LEADERSHIP_CATEGORY, describe=describe)
 
 
 BUILDING_GRADES = {1: "good", 2: "satisfactory", 3: "poor", 4: "bad"}
@@ -149,11 +173,14 @@ def poor_buildings(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> F
     figure = school.latest("building_condition")
     if figure is None or not figure.value > t["worse_than"]:
         return None
-    words = BUILDING_GRADES.get(int(figure.value), number(figure.value))
-    reason = (f"Buildings in {words} condition (graded {number(figure.value)} of 4) in {figure.academic_year}, "
-              f"worse than {t['worse_than']}")
-    return Flag("poor_buildings", AMBER, LEADERSHIP_CATEGORY, reason, figure_evidence(
-        "building_condition", figure, threshold=t["worse_than"], compared_with="threshold"))
+
+    def describe() -> Details:
+        grade = BUILDING_GRADES.get(int(figure.value), number(figure.value))
+        reason = (f"Buildings in {grade} condition (graded {number(figure.value)} of 4) in {figure.academic_year}, "
+                  f"worse than {t['worse_than']}")
+        return reason, figure_evidence("building_condition", figure, threshold=t["worse_than"],
+                                       compared_with="threshold")
+    return Flag("poor_buildings", AMBER, LEADERSHIP_CATEGORY, describe=describe)
 
 
 # --- the network --------------------------------------------------------------------------------
@@ -164,11 +191,14 @@ def triad_grade(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag
     if visit is None or worst == 0 or visit.grade < worst or not visit.visit_date > months_before(
             ctx.today, t["within_months"]):
         return None
-    label = ctx.grade_labels[worst - 1]
-    reason = f"Graded ‘{label}’ ({visit.grade} of {worst}) at its triad review on {day(visit.visit_date)}"
-    return Flag("triad_grade", AMBER, NETWORK, reason, {
-        "visit_id": visit.id, "visit_date": visit.visit_date.isoformat(), "grade": visit.grade, "label": label,
-        "scale": worst, "threshold": t["within_months"], "compared_with": "within_months"})
+
+    def describe() -> Details:
+        label = ctx.grade_labels[worst - 1]
+        reason = f"Graded ‘{label}’ ({visit.grade} of {worst}) at its triad review on {day(visit.visit_date)}"
+        return reason, {"visit_id": visit.id, "visit_date": visit.visit_date.isoformat(), "grade": visit.grade,
+                        "label": label, "scale": worst, "threshold": t["within_months"],
+                        "compared_with": "within_months"}
+    return Flag("triad_grade", AMBER, NETWORK, describe=describe)
 
 
 def la_category(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
@@ -181,24 +211,29 @@ def la_category(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag
         severity = AMBER
     else:
         return None
-    reason = f"In the LA's ‘{school.la_category}’ category"
-    if severity == RED:
-        reason += " (most support needed)"
-    return Flag("la_category", severity, NETWORK, reason,
-                {"la_category": school.la_category, "scheme": list(scheme)})
+
+    def describe() -> Details:
+        reason = f"In the LA's ‘{school.la_category}’ category"
+        if severity == RED:
+            reason += " (most support needed)"
+        return reason, {"la_category": school.la_category, "scheme": list(scheme)}
+    return Flag("la_category", severity, NETWORK, describe=describe)
 
 
 def overdue_clinic_action(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
     late = [a for a in school.open_actions if (ctx.today - a.due_on).days > t["days_over"]]
     if not late:
         return None
-    oldest = min(late, key=lambda a: (a.due_on, a.id))
-    head = "A clinic action is" if len(late) == 1 else f"{len(late)} clinic actions are"
-    reason = f"{head} overdue: ‘{oldest.text}’ was due {day(oldest.due_on)}"
-    return Flag("overdue_clinic_action", AMBER, NETWORK, reason, {
-        "actions": [{"id": a.id, "clinic_id": a.clinic_id, "text": a.text, "due_on": a.due_on.isoformat()}
-                    for a in sorted(late, key=lambda a: (a.due_on, a.id))],
-        "as_of": ctx.today.isoformat(), "threshold": t["days_over"], "compared_with": "days_over"})
+
+    def describe() -> Details:
+        oldest = min(late, key=lambda a: (a.due_on, a.id))
+        head = "A clinic action is" if len(late) == 1 else f"{len(late)} clinic actions are"
+        reason = f"{head} overdue: ‘{oldest.text}’ was due {day(oldest.due_on)}"
+        return reason, {
+            "actions": [{"id": a.id, "clinic_id": a.clinic_id, "text": a.text, "due_on": a.due_on.isoformat()}
+                        for a in sorted(late, key=lambda a: (a.due_on, a.id))],
+            "as_of": ctx.today.isoformat(), "threshold": t["days_over"], "compared_with": "days_over"}
+    return Flag("overdue_clinic_action", AMBER, NETWORK, describe=describe)
 
 
 def review_judgement(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
@@ -206,9 +241,11 @@ def review_judgement(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) ->
     if not judged:
         return None
     worst = max(j.partner_grade for j in judged)
-    strands = sorted(j.strand for j in judged if j.partner_grade == worst)
-    year = judged[0].academic_year
-    reason = (f"Judged {worst} ({KEY_GRADE_WORDS[worst]}) for {', '.join(map(words, strands))} at the "
-              f"{year} review")
-    return Flag("review_judgement", RED if worst >= 4 else AMBER, NETWORK, reason, {
-        "academic_year": year, "judgements": {j.strand: j.partner_grade for j in school.judgements}})
+
+    def describe() -> Details:
+        strands = sorted(j.strand for j in judged if j.partner_grade == worst)
+        year = judged[0].academic_year
+        reason = (f"Judged {worst} ({KEY_GRADE_WORDS[worst]}) for {', '.join(map(words, strands))} at the "
+                  f"{year} review")
+        return reason, {"academic_year": year, "judgements": {j.strand: j.partner_grade for j in school.judgements}}
+    return Flag("review_judgement", RED if worst >= 4 else AMBER, NETWORK, describe=describe)

@@ -133,6 +133,8 @@ class SchoolFacts:
         if latest is None:
             return None
         years, year = self.figures[measure], latest.academic_year
+        if len(years) < count:
+            return None
         run = []
         for _ in range(count):
             figure = years.get(year)

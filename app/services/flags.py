@@ -26,10 +26,10 @@ from app.models.partnership import Partnership
 from app.models.school import School
 from app.services import concurrency, flag_settings, permissions, schools
 from app.services.concurrency import require_match
-from app.services.flag_data import Context, Needs, SchoolFacts, load, load_schools, since_months
+from app.services.flag_data import Context, Needs, load, load_schools, since_months
 from app.services.flag_rules import MANUAL_RULE, RULES
 from app.services.flag_settings import RuleSetting
-from app.services.flag_types import SEVERITY_ORDER, Flag, ordered, worst
+from app.services.flag_types import Flag, ordered, worst
 from app.services.paging import clamp_limit, decode_cursor, encode_cursor
 from app.services.principal import Principal, bind
 
@@ -53,16 +53,6 @@ def _needs(settings: dict[str, RuleSetting], today: date) -> Needs:
                  actions="actions" in reads, judgements="judgements" in reads)
 
 
-def _computed(school: SchoolFacts, checks: list[tuple], ctx: Context) -> list[Flag]:
-    """The flags the enabled rules raise for the school: `checks` are (check, thresholds) pairs."""
-    found = []
-    for check, thresholds in checks:
-        flag = check(school, thresholds, ctx)
-        if flag is not None:
-            found.append(flag)
-    return found
-
-
 def _manual_evidence(row: ManualFlag, **more: Any) -> dict[str, Any]:
     return {"id": row.id, "kind": row.kind, "reason": row.reason, "set_by": row.updated_by,
             "set_on": row.created_at.date().isoformat() if row.created_at else None, **more}
@@ -83,8 +73,8 @@ def apply_manual(computed: Iterable[Flag], manual: Iterable[ManualFlag]) -> list
             flags.append(flag)
         elif row.severity is not None:
             evidence = {**flag.evidence, "manual": _manual_evidence(row, severity_was=flag.severity)}
-            flags.append(replace(flag, severity=row.severity, manual_id=row.id, evidence=evidence,
-                                 reason=f"{flag.reason} (set to {row.severity} by hand: {row.reason})"))
+            flags.append(flag.replace(severity=row.severity, manual_id=row.id, evidence=evidence,
+                                      reason=f"{flag.reason} (set to {row.severity} by hand: {row.reason})"))
     for row in rows:
         if row.kind == ManualKind.add.value and row.severity is not None:
             flags.append(Flag(MANUAL_RULE, row.severity, row.category, row.reason, {"manual": _manual_evidence(row)},
@@ -138,7 +128,11 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
         checks = [(s.rule.check, s.thresholds) for s in settings.values() if s.enabled]
         result = []
         for school in facts.values():
-            flags = _computed(school, checks, ctx)
+            flags = []  # _computed, inline: this loop runs once per school and rule
+            for check, thresholds in checks:
+                flag = check(school, thresholds, ctx)
+                if flag is not None:
+                    flags.append(flag)
             result.append(FlaggedSchool(school.id, school.urn, school.name, school.phase, school.la_category,
                                         apply_manual(flags, school.manual) if manual else ordered(flags),
                                         school.manual))
@@ -150,20 +144,36 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
 # garbage collector sweeps the whole heap: at 25,000 schools that was half the time (3.4 s became
 # 6-7 s). Nothing made here forms a cycle, so the collector waits until the work is done (the
 # whole partnership, or thousands of its schools; paused once however many requests do this at once).
-# Should such requests overlap without end, the collector still runs every LONGEST_PAUSE seconds.
+#
+# Resuming it with those objects counted as new would sweep them all at once (0.5 s at 25,000
+# schools), though they are about to be freed by their reference counts as the answer is sent.
+# So what is alive when the last pause ends is frozen (gc.freeze: left out of the collector's
+# sweeps; freed as usual when its last reference goes) and the collector resumes with nothing new
+# to sweep. What was frozen is unfrozen, into the oldest generation, when the next pause begins
+# and at least every LONGEST_PAUSE seconds, so a cycle among it is collected in time as any other.
 PAUSE_COLLECTOR_FROM = 2_000
 LONGEST_PAUSE = 30.0
-_collector: dict[str, Any] = {"pauses": 0, "was_enabled": True, "since": 0.0}
+_collector: dict[str, Any] = {"pauses": 0, "was_enabled": True, "since": 0.0, "frozen_at": None}
 _collector_lock = threading.Lock()
+
+
+def _unfreeze_if_due(now: float, *, starting: bool) -> None:
+    frozen_at = _collector["frozen_at"]
+    if frozen_at is not None and (starting or now - frozen_at > LONGEST_PAUSE):
+        gc.unfreeze()
+        _collector["frozen_at"] = None
 
 
 @contextmanager
 def collector_paused(pause: bool) -> Iterator[None]:
     if not pause:
+        with _collector_lock:
+            _unfreeze_if_due(time.monotonic(), starting=False)
         yield
         return
     with _collector_lock:
         if _collector["pauses"] == 0:
+            _unfreeze_if_due(time.monotonic(), starting=True)
             _collector["was_enabled"], _collector["since"] = gc.isenabled(), time.monotonic()
             gc.disable()
         _collector["pauses"] += 1
@@ -174,6 +184,8 @@ def collector_paused(pause: bool) -> Iterator[None]:
             _collector["pauses"] -= 1
             last = _collector["pauses"] == 0
             if last and _collector["was_enabled"]:
+                gc.freeze()
+                _collector["frozen_at"] = time.monotonic()
                 gc.enable()
             overdue = not last and time.monotonic() - _collector["since"] > LONGEST_PAUSE
             if overdue:
@@ -240,23 +252,39 @@ def check_filters(filters: FlagFilters) -> None:
 
 
 def _matching(school: FlaggedSchool, filters: FlagFilters) -> FlaggedSchool | None:
+    if not school.flags:
+        return None
+    if not filters.severity and not filters.category:
+        return school
     flags = [f for f in school.flags if (not filters.severity or f.severity in filters.severity)
              and (not filters.category or f.category in filters.category)]
     return replace(school, flags=flags) if flags else None
 
 
+RED = Severity.red.value  # a plain string: an enum member's .value is a descriptor call, asked per school
+
+
 def _key(school: FlaggedSchool) -> tuple:
     """Worst first: the worst severity, then more red flags, then more amber, then by name."""
-    reds = sum(f.severity == Severity.red.value for f in school.flags)
-    return (SEVERITY_ORDER[school.severity], -reds, reds - len(school.flags), school.name.casefold(), school.id)
+    reds = 0
+    for flag in school.flags:
+        if flag.severity == RED:
+            reds += 1
+    return (0 if reds else 1, -reds, reds - len(school.flags), school.name.casefold(), school.id)
+
+
+def _sorted(session: Session, filters: FlagFilters, *, by: Principal, today: date | None) -> list[tuple]:
+    """(key, school) of every flagged school the caller may see that matches, worst first."""
+    check_filters(filters)
+    evaluated = _evaluate(session, by=by, urns=filters.urn or None, today=today)
+    keyed = [(_key(m), m) for s in evaluated if (m := _matching(s, filters)) is not None]
+    keyed.sort(key=lambda pair: pair[0])
+    return keyed
 
 
 def listing(session: Session, filters: FlagFilters, *, by: Principal, today: date | None = None) -> list[FlaggedSchool]:
     """Every flagged school the caller may see that matches, worst first (for exports and pages)."""
-    check_filters(filters)
-    evaluated = _evaluate(session, by=by, urns=filters.urn or None, today=today)
-    found = [m for s in evaluated if (m := _matching(s, filters)) is not None]
-    return sorted(found, key=_key)
+    return [school for _, school in _sorted(session, filters, by=by, today=today)]
 
 
 def _encode(key: tuple) -> str:
@@ -279,12 +307,11 @@ def page(session: Session, filters: FlagFilters, *, limit: int = DEFAULT_LIMIT, 
     order, so a page neither repeats nor skips a school whose place did not change meanwhile."""
     limit = clamp_limit(limit)
     after = _decode(cursor) if cursor else None
-    found = listing(session, filters, by=by, today=today)
-    keys = [_key(s) for s in found]
-    start = bisect.bisect_right(keys, after) if after is not None else 0
-    items = found[start:start + limit]
-    more = start + limit < len(found)
-    return FlagPage(items, len(found), limit, _encode(keys[start + limit - 1]) if more else None)
+    keyed = _sorted(session, filters, by=by, today=today)
+    start = bisect.bisect_right(keyed, after, key=lambda pair: pair[0]) if after is not None else 0
+    items = [school for _, school in keyed[start:start + limit]]
+    more = start + limit < len(keyed)
+    return FlagPage(items, len(keyed), limit, _encode(keyed[start + limit - 1][0]) if more else None)
 
 
 # --- manual flags and overrides -------------------------------------------------------------------

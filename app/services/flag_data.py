@@ -10,13 +10,14 @@ flags in force. The rules (app.services.flag_rules) then run in Python over `Sch
 Only schools that are open (or proposed to close) have flags.
 """
 
+import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, and_, func, select, type_coerce
+from sqlalchemy import String, select, type_coerce
 from sqlmodel import Session
 
 from app.models.clinic import ClinicAction, ClinicActionStatus
@@ -232,17 +233,25 @@ def load(session: Session, schools: dict[int, SchoolFacts], *, partnership_id: i
 
 def _inspections(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int,
                  depth: int) -> None:
-    rank = func.row_number().over(partition_by=_I.school_id, order_by=(_I.inspected_on.desc(), _I.id.desc()))
-    inner = select(_I.school_id, _I.inspected_on, _I.framework, _I.overall_effectiveness, _I.category_of_concern,
-                   _I.safeguarding, _I.grades, _I.headline, rank.label("rank"))
-    inner = inner.where(_I.partnership_id == partnership_id)
-    inner = _limited(inner, _I.school_id, ids).subquery()
-    stmt = select(inner).where(inner.c.rank <= depth).order_by(inner.c.school_id, inner.c.rank)
-    for school_id, on, framework, overall, concern, safeguarding, grades, headline, _ in _rows(session, stmt):
+    # Every inspection of the schools, newest first within each school; the first `depth` of each
+    # kept. A window numbering each school's inspections sorted them twice (three times as long).
+    # The grades as stored, parsed only for those kept.
+    stmt = select(_I.school_id, _I.inspected_on, _I.framework, _I.overall_effectiveness, _I.category_of_concern,
+                  _I.safeguarding, type_coerce(_I.grades, String), _I.headline).where(
+        _I.partnership_id == partnership_id).order_by(_I.school_id, _I.inspected_on.desc(), _I.id.desc())
+    for school_id, on, framework, overall, concern, safeguarding, grades, headline in _rows(
+            session, _limited(stmt, _I.school_id, ids)):
         facts = schools.get(school_id)
-        if facts is not None:
-            facts.inspections.append(InspectionFacts(on, framework, overall, concern, safeguarding, grades or {},
-                                                     headline))
+        if facts is not None and len(facts.inspections) < depth:
+            facts.inspections.append(InspectionFacts(on, framework, overall, concern, safeguarding,
+                                                     _grades(grades), headline))
+
+
+def _grades(stored: str | dict | None) -> dict[str, Any]:
+    """Grades as the driver gives them: JSON text on SQLite, already parsed by psycopg."""
+    if not stored:
+        return {}
+    return stored if isinstance(stored, dict) else json.loads(stored)
 
 
 def _figures(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int,
@@ -305,18 +314,20 @@ def _actions(session: Session, schools: dict[int, SchoolFacts], ids: list[int] |
 
 
 def _judgements(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int) -> None:
-    # Each school's latest year, grouped once, then that year's rows by the unique index (school,
-    # year, strand). A correlated max() per row read every judgement of the partnership per row.
-    latest = select(_J.school_id, func.max(_J.academic_year).label("academic_year")).where(
-        _J.partnership_id == partnership_id).group_by(_J.school_id)
-    latest = _limited(latest, _J.school_id, ids).subquery()
-    stmt = select(_J.school_id, _J.academic_year, _J.strand, _J.partner_grade).join(latest, and_(
-        latest.c.school_id == _J.school_id, latest.c.academic_year == _J.academic_year)).where(
+    # Every judgement of the schools, each school's latest year kept (a correlated max() per row read
+    # every judgement of the partnership per row; a grouped max() joined back took three times this).
+    stmt = select(_J.school_id, _J.academic_year, _J.strand, _J.partner_grade).where(
         _J.partnership_id == partnership_id)
-    for school_id, year, strand, grade in _rows(session, stmt):
+    for school_id, year, strand, grade in _rows(session, _limited(stmt, _J.school_id, ids)):
         facts = schools.get(school_id)
-        if facts is not None:
-            facts.judgements.append(JudgementFacts(year, strand, grade))
+        if facts is None:
+            continue
+        held = facts.judgements
+        if held and year < held[0].academic_year:
+            continue
+        if held and year > held[0].academic_year:
+            held.clear()
+        held.append(JudgementFacts(year, strand, grade))
 
 
 def _manual(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None) -> None:

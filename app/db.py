@@ -124,7 +124,7 @@ def new_session(*, write: bool, engine: Engine | None = None, turn: Turn | None 
     its request already holds (`turn`) or after waiting for one."""
     engine = engine or get_engine()
     if not write:
-        return Session(bind=engine, expire_on_commit=False)
+        return Session(bind=engine, expire_on_commit=False, info={"read_only": True})
     options = {"sqlite_begin": "IMMEDIATE"} | ({"write_turn": turn} if turn is not None else {})
     return Session(bind=engine.execution_options(**options), expire_on_commit=False)
 

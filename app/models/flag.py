@@ -9,8 +9,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
-from sqlmodel import Field
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, Versioned
 
@@ -95,3 +95,27 @@ class ReviewJudgement(TenantScoped, Versioned, table=True):
     self_grade: int | None = None
     partner_grade: int
     notes: str | None = Field(default=None, max_length=2000)
+
+
+# The tables whose rows the red-flag rules read (app.services.flag_data), each with the column
+# naming its partnership. A change to any of them moves the partnership's flag_stamp.
+FLAG_INPUT_TABLES = {
+    "school": "partnership_id", "inspection": "partnership_id", "indicator": "partnership_id",
+    "national_figure": "partnership_id", "triad_visit": "partnership_id", "clinic_action": "partnership_id",
+    "review_judgement": "partnership_id", "manual_flag": "partnership_id", "flag_rule_setting": "partnership_id",
+    "partnership": "id",
+}
+
+
+class FlagStamp(SQLModel, table=True):
+    """How many times anything the red-flag rules read has changed, per partnership.
+
+    Database triggers on every table of FLAG_INPUT_TABLES move it, in the transaction that makes
+    the change, so no write path (ORM, Core bulk statements, imports, another worker) can forget
+    to. app.services.flag_cache keeps a partnership's flag order while its stamp stands still.
+    Not tenant-scoped: nothing in it is a partnership's data, and only the cache reads it, by id."""
+
+    __tablename__ = "flag_stamp"
+
+    partnership_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    changed: int = Field(default=0, sa_type=BigInteger)

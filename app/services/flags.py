@@ -7,11 +7,7 @@ app.services.permissions.flag_scope's to say: a school outside the caller's scop
 """
 
 import bisect
-import gc
-import threading
-import time
-from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -24,8 +20,9 @@ from app.models.flag import FlagCategory, ManualFlag, ManualKind, Severity
 from app.models.flag_api import ManualFlagCreate
 from app.models.partnership import Partnership
 from app.models.school import School
-from app.services import concurrency, flag_settings, permissions, schools
+from app.services import collector, concurrency, flag_cache, flag_settings, permissions, schools
 from app.services.concurrency import require_match
+from app.services.flag_cache import Summary
 from app.services.flag_data import Context, Needs, load, load_schools, since_months
 from app.services.flag_rules import MANUAL_RULE, RULES
 from app.services.flag_settings import RuleSetting
@@ -120,7 +117,7 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
             return []
     settings = flag_settings.all_in_force(session)
     ctx = _context(session, by, today)
-    with collector_paused(ids is None or len(ids) >= PAUSE_COLLECTOR_FROM):
+    with collector.paused(ids is None or len(ids) >= PAUSE_COLLECTOR_FROM):
         facts = load_schools(session, partnership_id=by.partnership_id, school_ids=ids, urns=urns)
         nationals = load(session, facts, partnership_id=by.partnership_id, needs=_needs(settings, today),
                          today=today, whole_partnership=ids is None and urns is None)
@@ -139,66 +136,15 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
     return result
 
 
-# Reading a large partnership's figures and raising its flags makes a few hundred thousand objects
-# that live until the answer is sent. Each time they outnumber the older objects by a quarter, the
-# garbage collector sweeps the whole heap: at 25,000 schools that was half the time (3.4 s became
-# 6-7 s). Nothing made here forms a cycle, so the collector waits until the work is done (the
-# whole partnership, or thousands of its schools; paused once however many requests do this at once).
-#
-# Resuming it with those objects counted as new would sweep them all at once (0.5 s at 25,000
-# schools), though they are about to be freed by their reference counts as the answer is sent.
-# So what is alive when the last pause ends is frozen (gc.freeze: left out of the collector's
-# sweeps; freed as usual when its last reference goes) and the collector resumes with nothing new
-# to sweep. What was frozen is unfrozen, into the oldest generation, when the next pause begins
-# and at least every LONGEST_PAUSE seconds, so a cycle among it is collected in time as any other.
-PAUSE_COLLECTOR_FROM = 2_000
-LONGEST_PAUSE = 30.0
-_collector: dict[str, Any] = {"pauses": 0, "was_enabled": True, "since": 0.0, "frozen_at": None}
-_collector_lock = threading.Lock()
-
-
-def _unfreeze_if_due(now: float, *, starting: bool) -> None:
-    frozen_at = _collector["frozen_at"]
-    if frozen_at is not None and (starting or now - frozen_at > LONGEST_PAUSE):
-        gc.unfreeze()
-        _collector["frozen_at"] = None
-
-
-@contextmanager
-def collector_paused(pause: bool) -> Iterator[None]:
-    if not pause:
-        with _collector_lock:
-            _unfreeze_if_due(time.monotonic(), starting=False)
-        yield
-        return
-    with _collector_lock:
-        if _collector["pauses"] == 0:
-            _unfreeze_if_due(time.monotonic(), starting=True)
-            _collector["was_enabled"], _collector["since"] = gc.isenabled(), time.monotonic()
-            gc.disable()
-        _collector["pauses"] += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector["pauses"] -= 1
-            last = _collector["pauses"] == 0
-            if last and _collector["was_enabled"]:
-                gc.freeze()
-                _collector["frozen_at"] = time.monotonic()
-                gc.enable()
-            overdue = not last and time.monotonic() - _collector["since"] > LONGEST_PAUSE
-            if overdue:
-                _collector["since"] = time.monotonic()
-        if overdue:
-            gc.collect()
-
-
 def current(session: Session, *, by: Principal, school_ids: Collection[int] | None = None,
             today: date | None = None) -> dict[int, list[Flag]]:
     """The flags of each school the caller may see that has any (all of them, or of `school_ids`),
     by school id, worst first, manual flags and overrides applied. A fixed number of statements."""
     return {s.id: s.flags for s in _evaluate(session, by=by, school_ids=school_ids, today=today) if s.flags}
+
+
+# Past this many schools, the garbage collector waits while their flags are worked out (app.services.collector).
+PAUSE_COLLECTOR_FROM = 2_000
 
 
 # --- one school -----------------------------------------------------------------------------------
@@ -264,27 +210,62 @@ def _matching(school: FlaggedSchool, filters: FlagFilters) -> FlaggedSchool | No
 RED = Severity.red.value  # a plain string: an enum member's .value is a descriptor call, asked per school
 
 
-def _key(school: FlaggedSchool) -> tuple:
+def _rank(severities: Iterable[str], name: str, school_id: int) -> tuple:
     """Worst first: the worst severity, then more red flags, then more amber, then by name."""
-    reds = 0
-    for flag in school.flags:
-        if flag.severity == RED:
+    reds = count = 0
+    for severity in severities:
+        count += 1
+        if severity == RED:
             reds += 1
-    return (0 if reds else 1, -reds, reds - len(school.flags), school.name.casefold(), school.id)
+    return (0 if reds else 1, -reds, reds - count, name, school_id)
 
 
-def _sorted(session: Session, filters: FlagFilters, *, by: Principal, today: date | None) -> list[tuple]:
-    """(key, school) of every flagged school the caller may see that matches, worst first."""
+def _key(school: FlaggedSchool) -> tuple:
+    return _rank([f.severity for f in school.flags], school.name.casefold(), school.id)
+
+
+def _kept_key(school: Summary, filters: FlagFilters) -> tuple | None:
+    """_key of a kept school, counting the flags that match (None when none does)."""
+    if not filters.severity and not filters.category:
+        return _rank([severity for severity, _ in school.flags], school.name, school.school_id)
+    matching = [severity for severity, category in school.flags if (not filters.severity or severity in
+                filters.severity) and (not filters.category or category in filters.category)]
+    return _rank(matching, school.name, school.school_id) if matching else None
+
+
+def _first(pair: tuple) -> tuple:
+    return pair[0]
+
+
+def _ordered(session: Session, filters: FlagFilters, *, by: Principal, today: date,
+             keep: bool) -> tuple[list[tuple], bool]:
+    """(key, school) of every flagged school the caller may see that matches, worst first, and
+    whether the order was kept (app.services.flag_cache): then each school is None, for the
+    page to work out in full only those it shows. `keep`: use and fill the cache where it may be."""
     check_filters(filters)
+    kept = keep and not filters.urn and flag_cache.usable(session) and permissions.sees_every_flag(by)
+    if kept:
+        bind(session, by)
+        by.require_read()
+        cache_key = (flag_cache.stamp(session, by.partnership_id), today)  # read before the data
+        order = flag_cache.get(by.partnership_id, cache_key)
+        if order is not None:
+            keyed = [(k, None) for school in order if (k := _kept_key(school, filters)) is not None]
+            keyed.sort(key=_first)
+            return keyed, True
     evaluated = _evaluate(session, by=by, urns=filters.urn or None, today=today)
+    if kept:
+        flag_cache.put(by.partnership_id, cache_key, [
+            Summary(s.id, s.name.casefold(), tuple((f.severity, f.category) for f in s.flags))
+            for s in evaluated if s.flags])
     keyed = [(_key(m), m) for s in evaluated if (m := _matching(s, filters)) is not None]
-    keyed.sort(key=lambda pair: pair[0])
-    return keyed
+    keyed.sort(key=_first)
+    return keyed, False
 
 
 def listing(session: Session, filters: FlagFilters, *, by: Principal, today: date | None = None) -> list[FlaggedSchool]:
     """Every flagged school the caller may see that matches, worst first (for exports and pages)."""
-    return [school for _, school in _sorted(session, filters, by=by, today=today)]
+    return [school for _, school in _ordered(session, filters, by=by, today=today or date.today(), keep=False)[0]]
 
 
 def _encode(key: tuple) -> str:
@@ -307,9 +288,16 @@ def page(session: Session, filters: FlagFilters, *, limit: int = DEFAULT_LIMIT, 
     order, so a page neither repeats nor skips a school whose place did not change meanwhile."""
     limit = clamp_limit(limit)
     after = _decode(cursor) if cursor else None
-    keyed = _sorted(session, filters, by=by, today=today)
-    start = bisect.bisect_right(keyed, after, key=lambda pair: pair[0]) if after is not None else 0
-    items = [school for _, school in keyed[start:start + limit]]
+    today = today or date.today()
+    keyed, kept = _ordered(session, filters, by=by, today=today, keep=True)
+    start = bisect.bisect_right(keyed, after, key=_first) if after is not None else 0
+    chosen = keyed[start:start + limit]
+    if kept:  # the order was kept: the shown schools' flags, worked out now
+        ids = [key[-1] for key, _ in chosen]
+        shown = {s.id: s for s in _evaluate(session, by=by, school_ids=ids, today=today)}
+        items = [m for i in ids if (s := shown.get(i)) is not None and (m := _matching(s, filters)) is not None]
+    else:
+        items = [school for _, school in chosen]
     more = start + limit < len(keyed)
     return FlagPage(items, len(keyed), limit, _encode(keyed[start + limit - 1][0]) if more else None)
 

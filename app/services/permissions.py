@@ -147,10 +147,15 @@ class FlagScope:
     school_ids: frozenset[int] = frozenset()
 
 
+def sees_every_flag(by: Principal) -> bool:
+    """Whether the caller's flag scope is the whole partnership (no query needed to say)."""
+    return sees_everything(by) or sits_on_clinic(by)
+
+
 def flag_scope(session: Session, by: Principal) -> FlagScope:
     """Officers, viewers, tokens and the clinic read every school's flags; a headteacher their
     school's; a lead headteacher the schools of the collaboratives they lead (one query)."""
-    if sees_everything(by) or sits_on_clinic(by):
+    if sees_every_flag(by):
         return FlagScope(True)
     schools = set(by.scoped(Role.headteacher.value))
     led = by.scoped(Role.lead_headteacher.value)

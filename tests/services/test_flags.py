@@ -362,36 +362,3 @@ def test_a_partnerships_flags_take_the_same_statements_for_2_and_60_schools(sess
 def test_manual_flag_rows_are_tenant_scoped(session, world, officer):
     row = manual(session, world.their_school)
     assert session.scalars(select(ManualFlag).where(ManualFlag.id == row.id)).first() is None
-
-
-def test_the_collector_is_paused_for_large_partnerships_only_and_always_resumed():
-    import gc
-
-    assert gc.isenabled()
-    with flags.collector_paused(False):
-        assert gc.isenabled()
-    with flags.collector_paused(True):
-        assert not gc.isenabled()
-        with flags.collector_paused(True):  # another request at the same moment
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), flags.collector_paused(True):
-        raise RuntimeError("a rule failed")
-    assert gc.isenabled()
-
-
-def test_what_a_pause_leaves_is_frozen_until_the_next_pause_so_resuming_sweeps_nothing():
-    import gc
-
-    gc.unfreeze()
-    with flags.collector_paused(True):
-        made = [[n] for n in range(10_000)]  # tracked objects made while paused
-    assert gc.get_freeze_count() >= len(made)
-    assert gc.get_count()[0] < 700  # nothing new for the collector to sweep at once
-    frozen = gc.get_freeze_count()
-    with flags.collector_paused(True):  # the next pause gives the frozen ones back to the collector
-        assert gc.get_freeze_count() == 0
-    assert gc.get_freeze_count() < frozen + 100
-    gc.unfreeze()
-    gc.collect()

@@ -5,6 +5,8 @@ looked up row by row."""
 
 import re
 
+import pytest
+
 from app.services import flags
 from tests import factories
 from tests.flag_setup import TODAY, manual, national, principal, troubled_school
@@ -45,3 +47,18 @@ def test_some_schools_flags_are_read_by_index_too(session, engine, world):
     officer = principal(session, world.ours)
     found = plans(session, engine, lambda: flags.current(session, by=officer, school_ids=[school.id], today=TODAY))
     assert_indexed(found)
+
+
+def test_a_few_schools_are_looked_up_by_their_own_index_not_the_partnerships(session, engine, world):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL chooses between the indexes by its statistics")
+    populate(session, world.ours, 6)
+    school = troubled_school(session, world.ours, name="The one asked for")
+    officer = principal(session, world.ours)
+    found = plans(session, engine, lambda: flags.current(session, by=officer, school_ids=[school.id], today=TODAY))
+    by_table = {t: steps for t in ("school", "inspection", "indicator", "triad_visit", "review_judgement")
+                for statement, steps in found if re.search(rf"\bFROM {t}\b", statement)}
+    assert set(by_table) == {"school", "inspection", "indicator", "triad_visit", "review_judgement"}
+    for table, steps in by_table.items():
+        assert not any(f"ix_{table}_partnership_id" in step for step in steps), (table, steps)
+        assert any(step.startswith(f"SEARCH {table}") for step in steps), (table, steps)

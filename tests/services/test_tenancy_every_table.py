@@ -27,6 +27,8 @@ NOT_TENANT_SCOPED = {
     "web_session",
     # A failed sign-in belongs to no partnership; the others record the one they happened in.
     "security_event",
+    # A count of changes to the red-flag rules' inputs, moved by triggers; nothing of the partnership's.
+    "flag_stamp",
 }
 # A floor, not the list: discovery that silently found nothing would otherwise pass.
 KNOWN_TENANT_TABLES = {"school", "inspection", "indicator", "membership", "api_token"}

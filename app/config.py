@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     gias_upload_max_bytes: int = 100 * 1024 * 1024
     # The figures upload's own limit (/indicators/import): 5,000 rows are about 400 KB.
     indicators_upload_max_bytes: int = 5 * 1024 * 1024
+    # POST /api/v1/indicators/bulk's own limit, for a request with a bearer token: 5,000 items with
+    # every field at its longest are about 1.5 MB (a typical 5,000 about 630 KB).
+    indicators_bulk_max_bytes: int = 4 * 1024 * 1024
     # An import job still "running" whose heartbeat is older than this, and that no thread of this
     # process is running, was cut off by a restart: it is shown, and marked, as failed.
     import_job_stale_seconds: float = 60.0

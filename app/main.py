@@ -67,6 +67,7 @@ def create_app(*, session_factory: SessionFactory | None = None, engine: Engine 
     app.add_middleware(BodyLimit, default=settings.max_body_bytes, respond=respond,
                        limits={"/imports/gias": settings.gias_upload_max_bytes,
                                "/indicators/import": settings.indicators_upload_max_bytes},
+                       token_limits={"/api/v1/indicators/bulk": settings.indicators_bulk_max_bytes},
                        session_cookie=settings.session_cookie_name)
     app.add_middleware(LastResort, respond=respond)
     app.add_middleware(SecurityHeaders, policy=content_security_policy(settings.htmx_script_url),

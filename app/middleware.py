@@ -130,17 +130,23 @@ class BodyLimit:
     """Refuses a request body over the limit with 413, before reading it when Content-Length says
     so, and as soon as the limit is passed when it does not (chunked). An upload path may have a
     limit of its own (exactly that path), given only to a request that carries a signed-in
-    browser's session cookie: nobody can make the server take in a large body before the
-    sign-in and CSRF checks have had their say without at least appearing signed in."""
+    browser's session cookie (`limits`) or, for the API's bulk paths, a bearer token
+    (`token_limits`): nobody can make the server take in a large body before the sign-in, token
+    and CSRF checks have had their say without at least appearing signed in."""
 
     def __init__(self, app: ASGIApp, *, default: int, respond: Respond, limits: dict[str, int] | None = None,
-                 session_cookie: str = "") -> None:
+                 token_limits: dict[str, int] | None = None, session_cookie: str = "") -> None:
         self.app, self.default, self.respond = app, default, respond
         self.limits = dict(limits or {})
+        self.token_limits = dict(token_limits or {})
         self.session_cookie = session_cookie.encode()
 
     def limit_for(self, scope: Scope) -> int:
-        own = self.limits.get(scope["path"])
+        path = scope["path"]
+        if path in self.token_limits:
+            authorization = dict(scope["headers"]).get(b"authorization", b"")
+            return self.token_limits[path] if authorization[:7].lower() == b"bearer " else self.default
+        own = self.limits.get(path)
         if own is None:
             return self.default
         cookies = b";".join(value for key, value in scope["headers"] if key == b"cookie")

@@ -2,11 +2,13 @@
 named by `items.<n>.<field>`, upserts that move the version only when a value changes, national
 figures, the limits, scopes and tenancy, and a statement count that does not grow with the items."""
 
+import json
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from app.config import get_settings
 from app.db import all_tenants
 from app.errors import PROBLEM_JSON
 from app.models.audit import AuditEvent
@@ -247,3 +249,20 @@ def test_statements_do_not_grow_with_the_items(api, session, world, count_statem
 
     assert upload(2, 1.0) == upload(60, 1.0)  # all created
     assert upload(2, 2.0) == upload(60, 2.0)  # all updated
+
+
+def test_5000_items_at_their_longest_fit_the_bulk_paths_own_body_limit(api, client, session, world):
+    school = factories.make_school(session, world.ours)
+    items = [school_item(school.urn, measure=f"measure_{n:04d}_" + "m" * 47, source="S" * 100,
+                         value=-123456.123456, recorded_on="2026-07-15") for n in range(MAX_ITEMS)]
+    body = json.dumps({"items": items}, separators=(", ", ": "))
+    assert len(body) > get_settings().max_body_bytes  # over the API's everyday limit
+    accepted = api.post(URL, content=body, headers={"Content-Type": "application/json"})
+    assert accepted.status_code == 200, accepted.text[:500]
+    assert accepted.json()["created"] == MAX_ITEMS
+
+    anonymous = client.post(URL, content=body, headers={"Content-Type": "application/json",
+                                                        "Authorization": ""})
+    assert anonymous.status_code == 413  # without a token the everyday limit stands
+    elsewhere = api.post("/api/v1/schools", content=body, headers={"Content-Type": "application/json"})
+    assert elsewhere.status_code == 413  # and on every other path

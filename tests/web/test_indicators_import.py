@@ -124,3 +124,9 @@ def test_csrf_is_required(signed_in, session, world):
                              follow_redirects=False)
     assert refused.status_code == 403
     assert stored(session) == ([], [])
+
+
+def test_the_imports_page_leads_to_the_figures_form(signed_in):
+    imports = signed_in.get("/imports/gias")  # where the navigation's Imports link goes
+    assert imports.status_code == 200
+    assert 'href="/indicators/import"' in imports.text

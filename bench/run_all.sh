@@ -34,6 +34,13 @@ DATABASE_URL="$URL" $PY bench/pages.py
 echo "==> red flags"
 $PY bench/flags.py --database-url "$URL" --results "bench/results/flags$suffix.json"
 
+echo "==> figures in bulk: 5,000 items through the API, the service and the driver alone"
+if [ -n "$suffix" ]; then
+  $PY bench/indicators_bulk.py --postgresql-url "$URL"
+else
+  $PY bench/indicators_bulk.py
+fi
+
 echo "==> query plans of the peer-review lists"
 $PY bench/query_plans.py --database-url "$URL"
 

@@ -4,20 +4,22 @@ Each client is an httpx async client with a keep-alive connection of its own, sp
 of the generated partnerships with its read-write token (bench-tokens.json, written by
 `python -m app generate`). The clients share the partnerships round-robin.
 
-- Reads (three in four on schools): a page of the schools list (the first page, a phase filter, or
-  the page after it via ``next_cursor``) or one school; (one in four) a page of collaboratives,
-  triads, visits, a triad's visits or audit events, or one visit record (bench/load_peer_review.py).
-- Writes (half on schools): PATCH a school's not-engaged reason (a partnership's own field: GIAS
+- Reads (65% on schools): a page of the schools list (the first page, a phase filter, or the page
+  after it via ``next_cursor``) or one school; (25%) a page of collaboratives, triads, visits, a
+  triad's visits or audit events, or one visit record (bench/load_peer_review.py); (10%) the
+  red-flag list, its next page, or one school's flags (bench/load_flags.py).
+- Writes (45% on schools): PATCH a school's not-engaged reason (a partnership's own field: GIAS
   owns the head's name) with ``If-Match`` after a GET (412, when another client changed the school
   in between, is a correct answer and counted apart), or POST an indicator with a source of its own
-  (so it never legitimately conflicts); (half on peer review) PATCH a visit record's findings with
+  (so it never legitimately conflicts); (45% on peer review) PATCH a visit record's findings with
   ``If-Match``, POST an action to a visit, or PATCH a triad's name with ``If-Match`` (412s counted
-  apart).
+  apart); (10%) POST a manual red flag.
 
 After the mixed run every acknowledged write is read back through the API: each 2xx PATCH must
 be reflected (or superseded by a later acknowledged one), each 201 indicator and action must be
-there with its value. Results go to bench/results/load.json: requests/s, p50/p95/p99 per kind,
-responses by status, server errors (5xx), dropped connections (transport errors) and the write check.
+there with its value, each manual flag among its school's flags. Results go to
+bench/results/load.json: requests/s, p50/p95/p99 per kind, responses by status, server errors (5xx),
+dropped connections (transport errors) and the write check.
 
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --tokens data/bench-tokens.json
     .venv/bin/python bench/load.py --database-url sqlite:///data/app.db [--workers 1] [--seconds 60]
@@ -43,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import load_flags as flag_load  # noqa: E402
 from bench import load_peer_review as peer_review  # noqa: E402
 from bench.common import (  # noqa: E402
     RESULTS,
@@ -59,7 +62,9 @@ from bench.common import (  # noqa: E402
 CLIENTS = 50
 WRITE_SHARE = 0.2
 PEER_REVIEW_READS = 0.25  # of the reads
-PEER_REVIEW_WRITES = 0.5  # of the writes
+FLAG_READS = 0.10  # of the reads
+FLAG_WRITES = 0.10  # of the writes
+PEER_REVIEW_WRITES = 0.5  # of the other writes
 PHASES = ("primary", "secondary", "nursery", "special")
 INDICATOR_MEASURE = "load_check"
 REQUEST_TIMEOUT = 30.0
@@ -94,6 +99,7 @@ class Tally:
     # (slug, urn) -> {indicator id: (source, value)} of every 201
     indicators: dict[tuple[str, str], dict[int, tuple[str, float]]] = field(default_factory=lambda: defaultdict(dict))
     peer: peer_review.PeerReviewWrites = field(default_factory=peer_review.PeerReviewWrites)
+    flags: flag_load.FlagWrites = field(default_factory=flag_load.FlagWrites)
     requests: int = 0
     seconds: float = 0.0
 
@@ -120,6 +126,7 @@ class Tally:
             "acknowledged_patches": sum(len(v) for v in self.patches.values()),
             "acknowledged_indicators": sum(len(v) for v in self.indicators.values()),
             **self.peer.summary(),
+            **self.flags.summary(),
         }
 
 
@@ -170,7 +177,11 @@ class Client:
         return f"Load {self.run_id} c{self.number} w{self.writes}"
 
     async def read(self) -> None:
-        if self.rng.random() < PEER_REVIEW_READS and (self.tenant.triads or self.tenant.visits):
+        choice = self.rng.random()
+        if choice < FLAG_READS:
+            await flag_load.read(self)
+            return
+        if choice < FLAG_READS + PEER_REVIEW_READS and (self.tenant.triads or self.tenant.visits):
             await peer_review.read(self)
             return
         urn = self.rng.choice(self.tenant.urns)
@@ -226,6 +237,10 @@ class Client:
             while time.monotonic() < deadline:
                 if self.rng.random() < write_share:
                     choice = self.rng.random()
+                    if choice < FLAG_WRITES:
+                        await flag_load.write(self)
+                        continue
+                    choice = (choice - FLAG_WRITES) / (1 - FLAG_WRITES)
                     if choice < PEER_REVIEW_WRITES and await peer_review.write(self, choice / PEER_REVIEW_WRITES):
                         continue
                     await (self.patch() if self.rng.random() < 0.5 else self.post_indicator())
@@ -299,6 +314,7 @@ async def verify_writes(base_url: str, tenants: list[Tenant], tally: Tally) -> d
                 if present.get(indicator_id) != (source, value):
                     lost.append(f"{slug}/{urn}: indicator {indicator_id} ({source}) missing or changed")
     peer_checked = await peer_review.verify(base_url, tokens, tally.peer, lost)
+    peer_checked |= await flag_load.verify(base_url, tokens, tally.flags, lost)
     return {"acknowledged_patches_checked": checked_patches, "acknowledged_indicators_checked": checked_indicators,
             "schools_changed_after_last_acknowledged_patch": superseded_by_unacknowledged, **peer_checked,
             "missing": len(lost), "missing_samples": lost[:20], "all_present": not lost}

@@ -3,7 +3,9 @@ of the engine under test, 50 clients reading and writing at once (bench/load.py'
 
 Nothing about speed is asserted; what must hold under load is that no request fails with a server
 error, no connection is dropped, and every write the server acknowledged is there afterwards: schools'
-fields and indicators, and (issue 7) visit records' findings, their actions and triads' names."""
+fields and indicators, (issue 7) visit records' findings, their actions and triads' names, and
+(issue 8) manual red flags, while the red-flag list is read and its order worked out again after
+each change."""
 
 import asyncio
 import json
@@ -56,3 +58,6 @@ def test_fifty_clients_reading_and_writing_get_no_errors_and_lose_no_write(fresh
         assert writes[f"acknowledged_{kind}_checked"] == summary[f"acknowledged_{kind}"], kind
     assert {"list collaboratives", "list triads", "list visits", "list audit-events", "list triad's visits",
             "get visit"} <= set(summary["kinds"]), summary["kinds"]
+    assert summary["acknowledged_manual_flags"] > 0, summary["kinds"].get("post manual flag")
+    assert writes["acknowledged_manual_flags_checked"] == summary["acknowledged_manual_flags"]
+    assert {"list red flags", "get school's flags"} <= set(summary["kinds"]), summary["kinds"]

@@ -35,7 +35,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Row, TypeDecorator, and_, bindparam, func, insert, inspect, or_, select
+from sqlalchemy import JSON, Row, TypeDecorator, and_, bindparam, func, insert, inspect, select
 from sqlmodel import Session
 
 import app.models  # noqa: F401 (every table registered, so that the audited tables are all known)
@@ -314,11 +314,13 @@ def history(session: Session, table: str, record_id: int, *, limit: int = HISTOR
     """The newest `limit` events of one record and of the records that belong to it (a visit and its
     actions, removed ones included), newest first. The caller has checked that the reader may see
     the record; seeing its history needs nothing more."""
-    stmt = (select(*COLUMNS)
-            .where(or_(and_(AuditEvent.table_name == table, AuditEvent.record_id == record_id),
-                       and_(AuditEvent.parent_table == table, AuditEvent.parent_id == record_id)))
-            .order_by(AuditEvent.id.desc()).limit(limit))
-    return list(session.execute(stmt).all())
+    # Two reads, each the newest `limit` through its own index (the record's, the parent's), merged:
+    # as one statement with OR, SQLite walked every event of the partnership (85 ms at 175,000).
+    found = []
+    for condition in (and_(AuditEvent.table_name == table, AuditEvent.record_id == record_id),
+                      and_(AuditEvent.parent_table == table, AuditEvent.parent_id == record_id)):
+        found += session.execute(select(*COLUMNS).where(condition).order_by(AuditEvent.id.desc()).limit(limit)).all()
+    return sorted(found, key=lambda row: row.id, reverse=True)[:limit]
 
 
 def day_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:

@@ -354,3 +354,19 @@ def test_nothing_in_the_app_updates_or_deletes_audit_events():
     offenders = [f"{path.relative_to(root)}: {match.group(0)}" for path in root.rglob("*.py")
                  for match in pattern.finditer(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_a_records_history_is_read_through_the_records_and_the_parents_indexes(session, engine, world):
+    from tests.services.test_query_plans import plans
+
+    officer = accounts.principal_for(session, world.officer, world.ours.id)
+    bind(session, officer)
+    school = factories.make_school(session, world.ours)
+    visit = factories.make_visit(session, school)
+    for n in range(3):
+        factories.make_visit_action(session, visit, text=f"Action {n}")
+    found = plans(session, engine, lambda: audit.history(session, "triad_visit", visit.id))
+    assert len(found) == 2  # the record's own events, then those of the records that belong to it
+    for statement, steps in found:
+        assert not any("ix_audit_event_partnership_id" in s or s.startswith("SCAN audit_event") for s in steps), steps
+        assert not any(s.startswith("Seq Scan") for s in steps), steps

@@ -46,7 +46,7 @@ _CLINIC_FIELDS = tuple(name for name in ClinicPublic.model_fields if name not in
 def clinic_public(clinic: Clinic) -> dict[str, Any]:
     public = {name: getattr(clinic, name) for name in _CLINIC_FIELDS}
     public["locked"] = clinic.status == clinics.LOCKED
-    public["changes"] = {k: v for k, v in (clinic.changes or {}).items() if k != "baseline"}
+    public["changes"] = clinic.changes or {}
     return public
 
 

@@ -52,6 +52,11 @@ class Clinic(TenantScoped, Versioned, table=True):
     # What changed since the previous clinic, as it stood on opening: new and cleared flags,
     # changed LA categories. Never changes afterwards.
     changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the next clinic compares with: each school's LA category and flag rules on opening. As
+    # large as the partnership (2.4 MB at national size), so the reads that show a clinic leave it
+    # out (app.services.clinics.get); only opening the next clinic reads it. Never changes afterwards.
+    baseline: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False,
+                                                                              server_default="{}"))
 
 
 class ClinicAgendaItem(TenantScoped, Versioned, table=True):

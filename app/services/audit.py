@@ -17,7 +17,9 @@ What is never recorded:
   creation and revocation are recorded, without its hash);
 - noise: the row version, `created_at` / `updated_at` / `updated_by` (the event says when and who),
   an API token's `last_used_at`, an import job's heartbeat, progress, summary and problems, and a
-  school's `latest_*` columns (copied from its inspections, whose own events say what happened).
+  school's `latest_*` columns (copied from its inspections, whose own events say what happened),
+  and what a clinic works out on opening (its `changes` and `baseline`, each agenda item's
+  `snapshot`: kept unchanged in their own rows; the opening itself is recorded as a status change).
 
 An update records only the columns that changed, each as [before, after]; a create records the
 values it set (nulls left out) as [null, value]; a delete the values the row had as [value, null].
@@ -58,6 +60,10 @@ _NOISE_BY_TABLE = {
     "api_token": frozenset({"last_used_at"}),
     "import_job": frozenset({"heartbeat_at", "progress_done", "progress_total", "summary", "problems"}),
     "school": frozenset({"latest_inspected_on", "latest_framework", "latest_headline"}),
+    # Worked out when a clinic opens and never changed after: kept in their own rows (a clinic's
+    # baseline is as large as the partnership), not copied into the trail.
+    "clinic": frozenset({"changes", "baseline"}),
+    "clinic_agenda_item": frozenset({"snapshot"}),
 }
 
 _TABLE = AuditEvent.__table__

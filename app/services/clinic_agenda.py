@@ -26,23 +26,25 @@ def _snapshot(school: Any, found: list[Flag]) -> dict[str, Any]:
             "flags": [f.as_dict() for f in ordered(found)]}
 
 
+def baseline_of(schools: dict[int, Any], current: dict[int, list[Flag]]) -> dict[str, Any]:
+    """What the next clinic compares with: each school's category and flag rules now."""
+    return {"categories": {str(i): s.la_category for i, s in schools.items()},
+            "flags": {str(i): sorted(f.rule for f in found) for i, found in current.items() if found}}
+
+
 def _changes(schools: dict[int, Any], current: dict[int, list[Flag]], previous: Clinic | None,
              scheme: list[str]) -> dict[str, Any]:
-    """What changed since `previous` opened: flags raised and cleared, LA categories changed; and
-    the baseline the next clinic compares with (each school's category and flag rules now)."""
-    baseline = {"categories": {str(i): s.la_category for i, s in schools.items()},
-                "flags": {str(i): sorted(f.rule for f in found) for i, found in current.items() if found}}
-    result: dict[str, Any] = {"baseline": baseline, "new_flags": [], "cleared_flags": [], "categories": [],
-                              "at_risk": []}
+    """What changed since `previous` opened: flags raised and cleared, LA categories changed."""
+    result: dict[str, Any] = {"new_flags": [], "cleared_flags": [], "categories": [], "at_risk": []}
     worst_category = scheme[0] if scheme else None
     for school_id, found in current.items():
         school = schools.get(school_id)
         if school is not None and worst(found) == "red" and school.la_category != worst_category:
             result["at_risk"].append({"urn": school.urn, "name": school.name, "la_category": school.la_category})
-    if previous is None or "baseline" not in previous.changes:
+    if previous is None or not previous.baseline:
         result["first"] = True
         return result
-    before = previous.changes["baseline"]
+    before = previous.baseline
     for school_id, school in schools.items():
         key = str(school_id)
         now_rules = {f.rule: f for f in current.get(school_id, [])}
@@ -86,6 +88,7 @@ def generate(session: Session, clinic: Clinic, *, by: Principal) -> list[ClinicA
     session.add_all(items)
     clinic.previous_clinic_id = previous.id if previous else None
     clinic.changes = changes
+    clinic.baseline = baseline_of(schools, current)
     session.flush()
     return items
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 from sqlmodel import Session
 
 from app.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
@@ -46,7 +47,7 @@ def get(session: Session, clinic_id: int, *, by: Principal, lock: bool = False) 
     """A clinic of the caller's partnership that they may see; 404 for another partnership's."""
     bind(session, by)
     permissions.require_clinic_reader(by)
-    stmt = select(Clinic).where(Clinic.id == clinic_id)
+    stmt = select(Clinic).where(Clinic.id == clinic_id).options(defer(Clinic.baseline))
     found = session.scalars(stmt.with_for_update() if lock else stmt).first()
     if found is None:
         raise NotFound(f"no clinic {clinic_id} in this partnership")
@@ -82,7 +83,7 @@ def page(session: Session, *, academic_year: list[str] | None = None, status: li
 
     total = session.scalar(filtered(select(func.count(Clinic.id)))) or 0
     key = SortKey(SORT, Clinic.held_on, True, str)
-    rows = list(session.scalars(apply_keyset(filtered(select(Clinic)), key, Clinic.id,
+    rows = list(session.scalars(apply_keyset(filtered(select(Clinic).options(defer(Clinic.baseline))), key, Clinic.id,
                                              _after(cursor) if cursor else None).limit(limit + 1)))
     next_cursor = None
     if len(rows) > limit:

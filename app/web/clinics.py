@@ -36,6 +36,7 @@ STEPS = {
 SEVERITIES = ("red", "amber")
 AGENDA_PAGE = 25
 ALL_PAGES = 0  # `page=all`
+CHANGES_SHOWN = 50  # of each list of what changed since the last clinic (all of them with page=all)
 NEW_FIELDS = ("held_on", "meeting", "focus", "chair_name")
 
 
@@ -96,8 +97,10 @@ def clinic_context(session: Session, by: Principal, clinic: Clinic, *, severity:
     if editing and editing.get("item"):  # the page that holds the item being edited
         page = clinic_agenda.place_of(session, clinic.id, editing["item"], severity=severity) // AGENDA_PAGE + 1
     pages = max(1, -(-matching // AGENDA_PAGE))
+    changes_shown = CHANGES_SHOWN
     if page == ALL_PAGES:  # every item on one page, for printing the pack
         shown, page, pages = clinic_agenda.page_of(session, clinic.id, severity=severity), 1, 1
+        changes_shown = None
     else:
         page = min(max(page, 1), pages)
         shown = clinic_agenda.page_of(session, clinic.id, severity=severity, offset=(page - 1) * AGENDA_PAGE,
@@ -108,7 +111,7 @@ def clinic_context(session: Session, by: Principal, clinic: Clinic, *, severity:
         "clinic": clinic, "items": shown, "item_count": item_count, "severity": severity or "",
         "matching": matching, "page": page, "pages": pages, "first_shown": (page - 1) * AGENDA_PAGE + 1,
         "severity_counts": counts,
-        "changes": {k: v for k, v in (clinic.changes or {}).items() if k != "baseline"},
+        "changes": clinic.changes or {}, "changes_shown": changes_shown,
         "actions": actions, "carried": carried, "targets": targets, "locked": locked,
         "can_minute": permissions.records_minutes(by) and not locked,
         "can_manage": permissions.manages(by) and not locked,

@@ -127,6 +127,18 @@ class TestOpening:
         assert second.changes["categories"] == [{"urn": schools["amber"].urn, "name": "Birch Amber Primary",
                                                  "before": "green", "after": "red"}]
 
+    def test_the_baseline_is_kept_apart_and_not_read_to_show_a_clinic(self, session, officer, schools):
+        from sqlalchemy import inspect as inspected
+
+        clinic = plan(session, officer)
+        step(session, clinic, "in_session", officer)
+        assert "baseline" not in clinic.changes
+        assert clinic.baseline["categories"][str(schools["amber"].id)] == "green"
+        assert "ofsted_inadequate" in clinic.baseline["flags"][str(schools["red"].id)]
+        session.expunge_all()
+        shown = clinics.get(session, clinic.id, by=officer)
+        assert "baseline" in inspected(shown).unloaded and "changes" not in inspected(shown).unloaded
+
     def test_a_red_school_not_in_the_worst_category_is_at_risk(self, session, officer, schools):
         clinic = plan(session, officer)
         step(session, clinic, "in_session", officer)

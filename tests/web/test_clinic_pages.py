@@ -194,3 +194,16 @@ def test_papers_for_publication_redact_what_is_chosen(signed_in, session, world)
     assert "School 1" in redacted.text and "long-term leave" not in redacted.text and "[redacted]" in redacted.text
     assert "Agreed to broker support" in redacted.text, "minutes were not chosen"
     assert signed_in.get(f"/clinics/{clinic.id}/publication?redact=everything").status_code == 400
+
+
+def test_long_lists_of_what_changed_show_fifty_and_the_printed_pack_all(signed_in, session, world):
+    flagged(session, world, 104)  # 52 of them inadequate: red, and in no LA category, so "at risk"
+    clinic = opened(signed_in, session)
+    assert len(clinic.changes["at_risk"]) == 52
+    page = signed_in.get(f"/clinics/{clinic.id}")
+    changes = page.text.split('id="changes"', 1)[1].split("</section>", 1)[0]
+    assert changes.count("(no category)</li>") == 50
+    assert "and 2 more" in changes and f'href="/clinics/{clinic.id}?page=all#changes"' in changes
+    everything = signed_in.get(f"/clinics/{clinic.id}?page=all").text
+    changes = everything.split('id="changes"', 1)[1].split("</section>", 1)[0]
+    assert changes.count("(no category)</li>") == 52 and "more (" not in changes

@@ -62,8 +62,9 @@ class Clinic(TenantScoped, Versioned, table=True):
 class ClinicAgendaItem(TenantScoped, Versioned, table=True):
     __tablename__ = "clinic_agenda_item"
     __table_args__ = (Index("ix_clinic_agenda_item_clinic", "clinic_id", "position"),
-                      # The chair's page reads one page of one severity, and counts each.
-                      Index("ix_clinic_agenda_item_severity", "clinic_id", "severity", "position"))
+                      # The chair's page reads one page of one severity, and counts each from this
+                      # index alone (the partnership's id in it).
+                      Index("ix_clinic_agenda_item_severity", "clinic_id", "severity", "position", "partnership_id"))
     __audit_parent__ = ("clinic", "clinic_id")
 
     id: int | None = Field(default=None, primary_key=True)

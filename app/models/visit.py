@@ -46,7 +46,7 @@ class TriadVisit(TenantScoped, Versioned, table=True):
         # The list of visits, newest first, is read in this index's order (and a year is a range of it).
         Index("ix_triad_visit_partnership_date", "partnership_id", "visit_date", "id"),
         Index("ix_triad_visit_school", "school_id", "visit_date"),
-        Index("ix_triad_visit_triad", "triad_id", "visit_date"),
+        Index("ix_triad_visit_triad", "partnership_id", "triad_id", "visit_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -106,12 +106,14 @@ def board(session: Session, collaborative_id: int, *, by: Principal, today: date
         .order_by(School.name, School.urn)
     ).all()
     visit_rows = session.execute(
+        # By the collaborative's triads (their own index), not the partnership's visits of the term
+        # joined to triads: at national size that read 9,000 visits for six (24 ms). Sorted here:
+        # an ORDER BY in SQL made SQLite walk the partnership's visits by date again, to skip a sort.
         select(TriadVisit.id, TriadVisit.triad_id, TriadVisit.school_id, TriadVisit.visit_date, TriadVisit.status)
-        .join(Triad, Triad.id == TriadVisit.triad_id)
-        .where(Triad.collaborative_id == collaborative.id, TriadVisit.visit_date >= term.start,
+        .where(TriadVisit.triad_id.in_([t.id for t in triad_rows]), TriadVisit.visit_date >= term.start,
                TriadVisit.visit_date <= term.end)
-        .order_by(TriadVisit.visit_date.desc(), TriadVisit.id.desc())
     ).all()
+    visit_rows = sorted(visit_rows, key=lambda v: (v.visit_date, v.id), reverse=True)
     scope = permissions.visit_scope(session, by)
     scheme = list(partnerships.current(session, by=by).category_scheme)
 

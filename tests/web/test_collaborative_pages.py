@@ -108,6 +108,24 @@ class TestBoard:
         assert many.count == few.count
 
 
+    def test_the_boards_visits_are_found_by_the_triads_index(self, session, engine, world, group):
+        from datetime import date
+
+        from app.services import collaborative_board
+        from tests.services.test_query_plans import plans
+
+        officer = accounts.principal_for(session, world.officer, world.ours.id)
+        found = plans(session, engine, lambda: collaborative_board.board(
+            session, group["collaborative"].id, by=officer, today=date(2025, 11, 1)))
+        visits = [steps for statement, steps in found if "FROM triad_visit" in statement]
+        assert visits, [statement for statement, _ in found]
+        for steps in visits:  # SQLite names the index; PostgreSQL's nodes must not scan the table
+            if engine.dialect.name == "sqlite":
+                assert any("ix_triad_visit_triad" in step for step in steps), steps
+            assert not any("ix_triad_visit_partnership_date" in step or step.startswith("Seq Scan")
+                           for step in steps), steps
+
+
 class TestRollForward:
     def test_an_officer_rolls_forward_once(self, signed_in, session, group):
         board = signed_in.get(f"/collaboratives/{group['collaborative'].id}")

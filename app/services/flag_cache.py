@@ -15,6 +15,7 @@ rollback would then leave standing for a later, different change.
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,8 +39,26 @@ class Summary:
     flags: tuple[tuple[str, str], ...]  # (severity, category) of each of its flags
 
 
+@dataclass(slots=True)
+class Kept:
+    """A partnership's kept flagged schools, and the orders worked out from them so far (the
+    sorted sort keys, by the filters they were sorted for: at most MAX_ORDERS of them)."""
+
+    summaries: list[Summary]
+    orders: dict[tuple, list[tuple]]
+
+    def order(self, filters: tuple, work_out: Callable[[list[Summary]], list[tuple]]) -> list[tuple]:
+        found = self.orders.get(filters)
+        if found is None:
+            found = work_out(self.summaries)
+            if len(self.orders) < MAX_ORDERS:
+                self.orders[filters] = found
+        return found
+
+
+MAX_ORDERS = 8
 Key = tuple[int, date]
-_entries: OrderedDict[int, tuple[Key, list[Summary]]] = OrderedDict()
+_entries: OrderedDict[int, tuple[Key, Kept]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -54,7 +73,7 @@ def stamp(session: Session, partnership_id: int) -> int:
     return int(found or 0)
 
 
-def get(partnership_id: int, key: Key) -> list[Summary] | None:
+def get(partnership_id: int, key: Key) -> Kept | None:
     with _lock:
         entry = _entries.get(partnership_id)
         if entry is None or entry[0] != key:
@@ -68,7 +87,7 @@ def put(partnership_id: int, key: Key, summaries: list[Summary]) -> None:
         held = _entries.get(partnership_id)
         if held is not None and held[0][0] > key[0]:
             return  # a later stamp's order is already kept
-        _entries[partnership_id] = (key, summaries)
+        _entries[partnership_id] = (key, Kept(summaries, {}))
         _entries.move_to_end(partnership_id)
         while len(_entries) > MAX_PARTNERSHIPS:
             _entries.popitem(last=False)

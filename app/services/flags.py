@@ -233,39 +233,35 @@ def _kept_key(school: Summary, filters: FlagFilters) -> tuple | None:
     return _rank(matching, school.name, school.school_id) if matching else None
 
 
-def _first(pair: tuple) -> tuple:
-    return pair[0]
-
-
 def _ordered(session: Session, filters: FlagFilters, *, by: Principal, today: date,
-             keep: bool) -> tuple[list[tuple], bool]:
-    """(key, school) of every flagged school the caller may see that matches, worst first, and
-    whether the order was kept (app.services.flag_cache): then each school is None, for the
-    page to work out in full only those it shows. `keep`: use and fill the cache where it may be."""
+             keep: bool) -> tuple[list[tuple], list[FlaggedSchool] | None]:
+    """The sort keys of every flagged school the caller may see that matches, worst first, and the
+    schools in the same order; None for the schools when the order was kept (app.services.flag_cache),
+    for the page to work out in full only those it shows. `keep`: use and fill the cache where it may be."""
     check_filters(filters)
     kept = keep and not filters.urn and flag_cache.usable(session) and permissions.sees_every_flag(by)
     if kept:
         bind(session, by)
         by.require_read()
         cache_key = (flag_cache.stamp(session, by.partnership_id), today)  # read before the data
-        order = flag_cache.get(by.partnership_id, cache_key)
-        if order is not None:
-            keyed = [(k, None) for school in order if (k := _kept_key(school, filters)) is not None]
-            keyed.sort(key=_first)
-            return keyed, True
+        found = flag_cache.get(by.partnership_id, cache_key)
+        if found is not None:
+            wanted = (tuple(sorted(filters.severity)), tuple(sorted(filters.category)))
+            return found.order(wanted, lambda schools: sorted(
+                k for school in schools if (k := _kept_key(school, filters)) is not None)), None
     evaluated = _evaluate(session, by=by, urns=filters.urn or None, today=today)
     if kept:
         flag_cache.put(by.partnership_id, cache_key, [
             Summary(s.id, s.name.casefold(), tuple((f.severity, f.category) for f in s.flags))
             for s in evaluated if s.flags])
-    keyed = [(_key(m), m) for s in evaluated if (m := _matching(s, filters)) is not None]
-    keyed.sort(key=_first)
-    return keyed, False
+    keyed = sorted(((_key(m), m) for s in evaluated if (m := _matching(s, filters)) is not None),
+                   key=lambda pair: pair[0])
+    return [k for k, _ in keyed], [school for _, school in keyed]
 
 
 def listing(session: Session, filters: FlagFilters, *, by: Principal, today: date | None = None) -> list[FlaggedSchool]:
     """Every flagged school the caller may see that matches, worst first (for exports and pages)."""
-    return [school for _, school in _ordered(session, filters, by=by, today=today or date.today(), keep=False)[0]]
+    return _ordered(session, filters, by=by, today=today or date.today(), keep=False)[1] or []
 
 
 def _encode(key: tuple) -> str:
@@ -289,17 +285,16 @@ def page(session: Session, filters: FlagFilters, *, limit: int = DEFAULT_LIMIT, 
     limit = clamp_limit(limit)
     after = _decode(cursor) if cursor else None
     today = today or date.today()
-    keyed, kept = _ordered(session, filters, by=by, today=today, keep=True)
-    start = bisect.bisect_right(keyed, after, key=_first) if after is not None else 0
-    chosen = keyed[start:start + limit]
-    if kept:  # the order was kept: the shown schools' flags, worked out now
-        ids = [key[-1] for key, _ in chosen]
+    keys, schools = _ordered(session, filters, by=by, today=today, keep=True)
+    start = bisect.bisect_right(keys, after) if after is not None else 0
+    if schools is None:  # the order was kept: the shown schools' flags, worked out now
+        ids = [key[-1] for key in keys[start:start + limit]]
         shown = {s.id: s for s in _evaluate(session, by=by, school_ids=ids, today=today)}
         items = [m for i in ids if (s := shown.get(i)) is not None and (m := _matching(s, filters)) is not None]
     else:
-        items = [school for _, school in chosen]
-    more = start + limit < len(keyed)
-    return FlagPage(items, len(keyed), limit, _encode(keyed[start + limit - 1][0]) if more else None)
+        items = schools[start:start + limit]
+    more = start + limit < len(keys)
+    return FlagPage(items, len(keys), limit, _encode(keys[start + limit - 1]) if more else None)
 
 
 # --- manual flags and overrides -------------------------------------------------------------------

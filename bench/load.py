@@ -426,7 +426,8 @@ def main() -> None:
     print(f"writes acknowledged: {check['acknowledged_patches_checked']} school PATCH, "
           f"{check['acknowledged_indicators_checked']} indicators, {check['acknowledged_visit_patches_checked']} visit "
           f"PATCH, {check['acknowledged_actions_checked']} actions, {check['acknowledged_triad_patches_checked']}"
-          f" triad PATCH; missing {check['missing']}; 412 races: schools {mixed['patch_412_races']}, visits "
+          f" triad PATCH, {check['acknowledged_manual_flags_checked']} manual flags; missing {check['missing']}; "
+          f"412 races: schools {mixed['patch_412_races']}, visits "
           f"{mixed['visit_patch_412_races']}, triads {mixed['triad_patch_412_races']}")
     print(f"assessment: {results['assessment']}")
     print(f"written to {args.results}")

@@ -367,6 +367,6 @@ def test_a_records_history_is_read_through_the_records_and_the_parents_indexes(s
         factories.make_visit_action(session, visit, text=f"Action {n}")
     found = plans(session, engine, lambda: audit.history(session, "triad_visit", visit.id))
     assert len(found) == 2  # the record's own events, then those of the records that belong to it
-    for statement, steps in found:
+    for _statement, steps in found:
         assert not any("ix_audit_event_partnership_id" in s or s.startswith("SCAN audit_event") for s in steps), steps
         assert not any(s.startswith("Seq Scan") for s in steps), steps

@@ -13,7 +13,7 @@ from app.models.audit import AuditEvent
 from app.models.base import TenantScoped
 from app.models.clinic import Clinic, ClinicAction, ClinicAgendaItem, ClinicTarget
 from app.models.collaborative import Collaborative, CollaborativeSchool, Triad, TriadSchool
-from app.models.flag import FlagRuleSetting, FlagStamp, ManualFlag, NationalFigure, ReviewJudgement
+from app.models.flag import FlagRuleSetting, FlagStamp, FlagStampPending, ManualFlag, NationalFigure, ReviewJudgement
 from app.models.import_job import ImportJob, ImportUpload
 from app.models.indicator import Indicator
 from app.models.inspection import Inspection
@@ -32,6 +32,7 @@ __all__ = [
     "CollaborativeSchool",
     "FlagRuleSetting",
     "FlagStamp",
+    "FlagStampPending",
     "ImportJob",
     "ImportUpload",
     "Indicator",

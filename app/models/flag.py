@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import TenantScoped, Versioned
@@ -119,3 +119,15 @@ class FlagStamp(SQLModel, table=True):
 
     partnership_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     changed: int = Field(default=0, sa_type=BigInteger)
+
+
+class FlagStampPending(SQLModel, table=True):
+    """PostgreSQL: the partnerships a transaction has changed the rules' inputs of, noted by its
+    statements (an insert waits for nobody) and turned into a move of flag_stamp when it commits
+    (a deferred constraint trigger), so that the stamp's row is locked only while committing.
+    Empty outside a transaction; unused on SQLite."""
+
+    __tablename__ = "flag_stamp_pending"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger().with_variant(Integer(), "sqlite"))
+    partnership_id: int

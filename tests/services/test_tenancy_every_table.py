@@ -29,6 +29,7 @@ NOT_TENANT_SCOPED = {
     "security_event",
     # A count of changes to the red-flag rules' inputs, moved by triggers; nothing of the partnership's.
     "flag_stamp",
+    "flag_stamp_pending",
 }
 # A floor, not the list: discovery that silently found nothing would otherwise pass.
 KNOWN_TENANT_TABLES = {"school", "inspection", "indicator", "membership", "api_token"}

@@ -11,7 +11,8 @@ schools), though they are about to be freed by their reference counts as the ans
 So what is alive when the last pause ends is frozen (gc.freeze: left out of the collector's
 sweeps; freed as usual when its last reference goes) and the collector resumes with nothing new
 to sweep. What was frozen is unfrozen, into the oldest generation, when the next pause begins
-and at least every LONGEST_PAUSE seconds, so a cycle among it is collected in time as any other.
+and LONGEST_PAUSE seconds after it was frozen whatever happens meanwhile (a timer), so a cycle
+among it is collected in time as any other.
 
 A caller says whether to pause: app.services.flags pauses for a whole partnership's flags, or
 thousands of its schools'. The pause is process-wide and counted: overlapping requests pause it
@@ -37,6 +38,18 @@ def _unfreeze_if_due(now: float, *, starting: bool) -> None:
         _collector["frozen_at"] = None
 
 
+def _unfreeze_later() -> None:
+    """Unfreeze LONGEST_PAUSE seconds from now even if nothing pauses the collector again (a worker
+    that serves one large list and then only small pages)."""
+    def due() -> None:
+        with _collector_lock:
+            if _collector["pauses"] == 0:
+                _unfreeze_if_due(time.monotonic(), starting=True)
+    timer = threading.Timer(LONGEST_PAUSE, due)
+    timer.daemon = True
+    timer.start()
+
+
 @contextmanager
 def paused(pause: bool) -> Iterator[None]:
     if not pause:
@@ -60,6 +73,7 @@ def paused(pause: bool) -> Iterator[None]:
                 gc.freeze()
                 _collector["frozen_at"] = time.monotonic()
                 gc.enable()
+                _unfreeze_later()
             overdue = not last and time.monotonic() - _collector["since"] > LONGEST_PAUSE
             if overdue:
                 _collector["since"] = time.monotonic()

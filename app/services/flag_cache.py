@@ -14,6 +14,7 @@ rollback would then leave standing for a later, different change.
 """
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class Kept:
 
     summaries: list[Summary]
     orders: dict[tuple, list[tuple]]
+    kept_at: float = 0.0
 
     def order(self, filters: tuple, work_out: Callable[[list[Summary]], list[tuple]]) -> list[tuple]:
         found = self.orders.get(filters)
@@ -57,6 +59,10 @@ class Kept:
 
 
 MAX_ORDERS = 8
+# A kept order is worked out afresh at least this often, whatever the stamp says: a backstop for
+# what the stamp cannot see (a database restored to an earlier state under running workers, whose
+# stamp may climb back to a value an order was kept for).
+KEEP_FOR_SECONDS = 900.0
 Key = tuple[int, date]
 _entries: OrderedDict[int, tuple[Key, Kept]] = OrderedDict()
 _lock = threading.Lock()
@@ -76,7 +82,7 @@ def stamp(session: Session, partnership_id: int) -> int:
 def get(partnership_id: int, key: Key) -> Kept | None:
     with _lock:
         entry = _entries.get(partnership_id)
-        if entry is None or entry[0] != key:
+        if entry is None or entry[0] != key or time.monotonic() - entry[1].kept_at > KEEP_FOR_SECONDS:
             return None
         _entries.move_to_end(partnership_id)
         return entry[1]
@@ -85,9 +91,9 @@ def get(partnership_id: int, key: Key) -> Kept | None:
 def put(partnership_id: int, key: Key, summaries: list[Summary]) -> None:
     with _lock:
         held = _entries.get(partnership_id)
-        if held is not None and held[0][0] > key[0]:
+        if held is not None and held[0][0] > key[0] and time.monotonic() - held[1].kept_at <= KEEP_FOR_SECONDS:
             return  # a later stamp's order is already kept
-        _entries[partnership_id] = (key, Kept(summaries, {}))
+        _entries[partnership_id] = (key, Kept(summaries, {}, time.monotonic()))
         _entries.move_to_end(partnership_id)
         while len(_entries) > MAX_PARTNERSHIPS:
             _entries.popitem(last=False)

@@ -29,8 +29,8 @@ def upgrade() -> None:
     with op.batch_alter_table('clinic', schema=None) as batch_op:
         batch_op.add_column(sa.Column('baseline', sa.JSON(), server_default='{}', nullable=False))
     connection = op.get_bind()
-    for row_id, changes in connection.execute(sa.select(clinic.c.id, clinic.c.changes)).all():
-        changes = _parsed(changes)
+    for (row_id,) in connection.execute(sa.select(clinic.c.id)).all():  # one clinic at a time: 2.4 MB each
+        changes = _parsed(connection.execute(sa.select(clinic.c.changes).where(clinic.c.id == row_id)).scalar())
         if "baseline" in changes:
             baseline = changes.pop("baseline")
             connection.execute(clinic.update().where(clinic.c.id == row_id).values(changes=changes,
@@ -39,8 +39,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     connection = op.get_bind()
-    for row_id, changes, baseline in connection.execute(
-            sa.select(clinic.c.id, clinic.c.changes, clinic.c.baseline)).all():
+    for (row_id,) in connection.execute(sa.select(clinic.c.id)).all():
+        changes, baseline = connection.execute(
+            sa.select(clinic.c.changes, clinic.c.baseline).where(clinic.c.id == row_id)).one()
         baseline = _parsed(baseline)
         if baseline:
             connection.execute(clinic.update().where(clinic.c.id == row_id).values(

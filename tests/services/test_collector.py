@@ -34,3 +34,17 @@ def test_what_a_pause_leaves_is_frozen_until_the_next_pause_so_resuming_sweeps_n
     assert gc.get_freeze_count() < frozen + 100
     gc.unfreeze()
     gc.collect()
+
+
+def test_what_was_frozen_is_given_back_in_time_even_if_nothing_pauses_again(monkeypatch):
+    import time
+
+    monkeypatch.setattr(collector, "LONGEST_PAUSE", 0.05)
+    gc.unfreeze()
+    with collector.paused(True):
+        made = [[n] for n in range(1_000)]
+    assert gc.get_freeze_count() >= len(made)
+    deadline = time.monotonic() + 5
+    while gc.get_freeze_count() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert gc.get_freeze_count() == 0

@@ -201,3 +201,18 @@ def test_writers_in_one_partnership_do_not_wait_for_each_other_on_the_stamp(engi
     assert stamp(engine, ours) == before + 2
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM flag_stamp_pending")).scalar() == 0
+
+
+def test_a_kept_order_is_worked_out_afresh_after_a_while_whatever_the_stamp(engine, setting, monkeypatch):
+    by = setting["officer"]
+    read_page(engine, by)
+    with new_session(write=False, engine=engine) as session:
+        key = (flag_cache.stamp(session, setting["ours"]), TODAY)
+    assert flag_cache.get(setting["ours"], key) is not None
+    monkeypatch.setattr(flag_cache, "KEEP_FOR_SECONDS", -1.0)
+    assert flag_cache.get(setting["ours"], key) is None
+    flag_cache.put(setting["ours"], (key[0] - 1, TODAY), [])  # an older stamp replaces an expired order
+    monkeypatch.setattr(flag_cache, "KEEP_FOR_SECONDS", 900.0)
+    assert flag_cache.get(setting["ours"], (key[0] - 1, TODAY)) is not None
+    flag_cache.put(setting["ours"], (key[0] - 2, TODAY), [])  # but not one still fresh
+    assert flag_cache.get(setting["ours"], (key[0] - 2, TODAY)) is None

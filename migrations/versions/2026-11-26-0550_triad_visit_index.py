@@ -26,16 +26,16 @@ def upgrade() -> None:
     with op.batch_alter_table('triad_visit', schema=None) as batch_op:
         batch_op.drop_index('ix_triad_visit_triad')
         batch_op.create_index('ix_triad_visit_triad', ['partnership_id', 'triad_id', 'visit_date'], unique=False)
-    with op.batch_alter_table('clinic_agenda_item', schema=None) as batch_op:
-        batch_op.drop_index('ix_clinic_agenda_item_severity')
-        batch_op.create_index('ix_clinic_agenda_item_severity', ['clinic_id', 'severity', 'position', 'partnership_id'],
-                              unique=False)
+    # IF EXISTS: a database made while 4a60ccb8c532 was being written may lack the index it now makes.
+    op.drop_index('ix_clinic_agenda_item_severity', table_name='clinic_agenda_item', if_exists=True)
+    op.create_index('ix_clinic_agenda_item_severity', 'clinic_agenda_item',
+                    ['clinic_id', 'severity', 'position', 'partnership_id'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('clinic_agenda_item', schema=None) as batch_op:
-        batch_op.drop_index('ix_clinic_agenda_item_severity')
-        batch_op.create_index('ix_clinic_agenda_item_severity', ['clinic_id', 'severity', 'position'], unique=False)
+    op.drop_index('ix_clinic_agenda_item_severity', table_name='clinic_agenda_item')
+    op.create_index('ix_clinic_agenda_item_severity', 'clinic_agenda_item', ['clinic_id', 'severity', 'position'],
+                    unique=False)
     with op.batch_alter_table('triad_visit', schema=None) as batch_op:
         batch_op.drop_index('ix_triad_visit_triad')
         batch_op.create_index('ix_triad_visit_triad', ['triad_id', 'visit_date'], unique=False)

@@ -46,6 +46,7 @@ class VisitView:
     collaborative_id: int | None
     actions: list[VisitAction] = field(default_factory=list)
     grade_labels: list[str] = field(default_factory=list)
+    triad_name: str | None = None  # the triad's, for a triad's review (read with the visit)
 
     @property
     def grade_label(self) -> str | None:
@@ -80,9 +81,9 @@ def _labels(session: Session, by: Principal) -> list[str]:
 
 
 def _load(session: Session, visit_id: int, by: Principal) -> VisitView | None:
-    """The visit, its host, its triad's collaborative and its actions, in one query."""
+    """The visit, its host, its triad (name and collaborative) and its actions, in one query."""
     rows = session.execute(
-        select(TriadVisit, School.urn, School.name, Triad.collaborative_id, VisitAction)
+        select(TriadVisit, School.urn, School.name, Triad.collaborative_id, VisitAction, Triad.name)
         .join(School, School.id == TriadVisit.school_id)
         .outerjoin(Triad, Triad.id == TriadVisit.triad_id)
         .outerjoin(VisitAction, VisitAction.visit_id == TriadVisit.id)
@@ -91,9 +92,9 @@ def _load(session: Session, visit_id: int, by: Principal) -> VisitView | None:
     ).all()
     if not rows:
         return None
-    visit, urn, name, collaborative_id, _ = rows[0]
+    visit, urn, name, collaborative_id, _, triad_name = rows[0]
     actions = [row[4] for row in rows if row[4] is not None]
-    return VisitView(visit, urn, name, collaborative_id, actions, _labels(session, by))
+    return VisitView(visit, urn, name, collaborative_id, actions, _labels(session, by), triad_name)
 
 
 def get(session: Session, visit_id: int, *, by: Principal) -> VisitView:
@@ -237,7 +238,7 @@ def create_for_triad(session: Session, triad_id: int, data: TriadVisitCreate, *,
     if not permissions.can_create_visit(by, school_id=host.id, collaborative_id=triad.collaborative_id):
         raise Forbidden("you cannot record visits for this school in this triad")
     visit = _new_visit(session, kind=VisitKind.triad_review, host=host, triad=triad, data=data, by=by)
-    return VisitView(visit, host.urn, host.name, triad.collaborative_id, [], _labels(session, by))
+    return VisitView(visit, host.urn, host.name, triad.collaborative_id, [], _labels(session, by), triad.name)
 
 
 def create_for_school(session: Session, school: School, data: SchoolVisitCreate, *, by: Principal) -> VisitView:

@@ -6,12 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.errors import Conflict, FieldError, NotFound
-from app.models.collaborative import Triad
 from app.models.types import MAX_ID
 from app.models.visit import VisitKind, VisitStatus, VisitUpdate
 from app.services import accounts, audit, partnerships, permissions, visit_rules, visit_workflow, visits
@@ -57,15 +55,13 @@ def _steps(by: Principal, view: VisitView) -> list[tuple[str, str]]:
 def _context(session: Session, by: Principal, view: VisitView, *, section: SectionForm | None = None,
              workflow: Form | None = None, actions: dict[str, Any] | None = None) -> dict[str, Any]:
     visit = view.visit
-    triad = session.execute(select(Triad.id, Triad.name).where(Triad.id == visit.triad_id)).first() \
-        if visit.triad_id else None
     editable = (permissions.can_edit_visit(by, visit, view.collaborative_id)
                 and visit.status != VisitStatus.signed_off.value)
     return {
         "active_nav": "collaboratives",
         "view": view,
         "visit": visit,
-        "triad": triad,
+        "triad": {"id": visit.triad_id, "name": view.triad_name} if visit.triad_id else None,
         "kind_words": KIND_WORDS,
         "status_words": STATUS_WORDS,
         "labels": visit_forms.LABELS,

@@ -262,3 +262,8 @@ def test_the_statement_count_does_not_grow_with_actions_or_history(signed_in, se
         page = signed_in.get(f"/visits/{visit.id}")
     assert page.text.count("More ") >= 30
     assert many.count == few.count
+
+
+def test_a_triad_reviews_page_leads_back_to_its_triad(signed_in, visit, net):
+    page = signed_in.get(f"/visits/{visit.id}")
+    assert f'href="/triads/{net.north_triad.id}"' in page.text and f"Back to {net.north_triad.name}" in page.text

@@ -34,6 +34,8 @@ DEFAULT_LIMIT = 50
 SEVERITIES = [s.value for s in Severity]
 CATEGORIES = [c.value for c in FlagCategory]
 CURSOR_SORT = "worst"
+# Past this many schools, the garbage collector waits while their flags are worked out (app.services.collector).
+PAUSE_COLLECTOR_FROM = 2_000
 
 
 # --- computing ------------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
         checks = [(s.rule.check, s.thresholds) for s in settings.values() if s.enabled]
         result = []
         for school in facts.values():
-            flags = []  # _computed, inline: this loop runs once per school and rule
+            flags = []  # written out rather than a helper's call: this loop runs once per school and rule
             for check, thresholds in checks:
                 flag = check(school, thresholds, ctx)
                 if flag is not None:
@@ -141,10 +143,6 @@ def current(session: Session, *, by: Principal, school_ids: Collection[int] | No
     """The flags of each school the caller may see that has any (all of them, or of `school_ids`),
     by school id, worst first, manual flags and overrides applied. A fixed number of statements."""
     return {s.id: s.flags for s in _evaluate(session, by=by, school_ids=school_ids, today=today) if s.flags}
-
-
-# Past this many schools, the garbage collector waits while their flags are worked out (app.services.collector).
-PAUSE_COLLECTOR_FROM = 2_000
 
 
 # --- one school -----------------------------------------------------------------------------------
@@ -197,13 +195,18 @@ def check_filters(filters: FlagFilters) -> None:
             raise BadRequest(message, errors=[FieldError(name, message, "query")])
 
 
+def _wanted(filters: FlagFilters, severity: str, category: str) -> bool:
+    """Whether a flag of this severity and category is one the filters choose."""
+    return (not filters.severity or severity in filters.severity) and (
+        not filters.category or category in filters.category)
+
+
 def _matching(school: FlaggedSchool, filters: FlagFilters) -> FlaggedSchool | None:
     if not school.flags:
         return None
     if not filters.severity and not filters.category:
         return school
-    flags = [f for f in school.flags if (not filters.severity or f.severity in filters.severity)
-             and (not filters.category or f.category in filters.category)]
+    flags = [f for f in school.flags if _wanted(filters, f.severity, f.category)]
     return replace(school, flags=flags) if flags else None
 
 
@@ -228,8 +231,7 @@ def _kept_key(school: Summary, filters: FlagFilters) -> tuple | None:
     """_key of a kept school, counting the flags that match (None when none does)."""
     if not filters.severity and not filters.category:
         return _rank([severity for severity, _ in school.flags], school.name, school.school_id)
-    matching = [severity for severity, category in school.flags if (not filters.severity or severity in
-                filters.severity) and (not filters.category or category in filters.category)]
+    matching = [severity for severity, category in school.flags if _wanted(filters, severity, category)]
     return _rank(matching, school.name, school.school_id) if matching else None
 
 

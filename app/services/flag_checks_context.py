@@ -31,11 +31,12 @@ ACADEMY_TYPES = re.compile(r"academy|free school|university technical|studio sch
 
 def is_maintained(school: SchoolFacts) -> bool:
     """Maintained by the LA, as far as its type says (an unknown type counts as maintained)."""
-    return _maintained_type(school.establishment_type)
+    return maintained_type(school.establishment_type)
 
 
 @lru_cache(maxsize=256)
-def _maintained_type(establishment_type: str | None) -> bool:
+def maintained_type(establishment_type: str | None) -> bool:
+    """Whether a school of this establishment type is maintained by the LA (unknown: maintained)."""
     return not (establishment_type and ACADEMY_TYPES.search(establishment_type))
 
 

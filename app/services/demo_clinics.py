@@ -58,7 +58,7 @@ from app.services import schools as school_register
 from app.services.concurrency import etag
 from app.services.demo_figures import FLAGSHIP_RULES
 from app.services.demo_triads import EMAIL_DOMAIN, DemoAccount
-from app.services.flag_data import previous_year
+from app.services.partnerships import previous_year
 from app.services.principal import Principal
 
 NEW_HEAD_MONTHS = 12

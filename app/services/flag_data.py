@@ -14,7 +14,6 @@ import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, select, type_coerce
@@ -26,6 +25,7 @@ from app.models.indicator import Indicator
 from app.models.inspection import Inspection
 from app.models.school import School, SchoolStatus
 from app.models.visit import TriadVisit, VisitKind, VisitStatus
+from app.services.partnerships import academic_year_for, previous_year
 
 FLAGGED_STATUSES = (SchoolStatus.open.value, SchoolStatus.proposed_to_close.value)
 # Past this many schools, a statement reads the whole partnership and the schools not asked for
@@ -73,18 +73,6 @@ class JudgementFacts(NamedTuple):
 
 
 _NO_YEARS: dict[str, Figure] = {}
-
-
-@lru_cache(maxsize=512)
-def previous_year(academic_year: str) -> str:
-    """'2024/25' -> '2023/24'."""
-    start = int(academic_year[:4]) - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
-def academic_year_of(day: date) -> str:
-    start = day.year if day.month >= 9 else day.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
 
 
 @dataclass(slots=True)
@@ -229,7 +217,7 @@ def load(session: Session, schools: dict[int, SchoolFacts], *, partnership_id: i
     if needs.inspections:
         _inspections(session, schools, ids, partnership_id, needs.inspections)
     if needs.measures:
-        oldest = academic_year_of(today)
+        oldest = academic_year_for(today)
         for _ in range(needs.years):
             oldest = previous_year(oldest)
         _figures(session, schools, ids, partnership_id, needs.measures, needs.history, oldest)

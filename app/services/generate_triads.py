@@ -44,7 +44,7 @@ from app.models.collaborative import Collaborative, CollaborativeSchool, Triad, 
 from app.models.partnership import DEFAULT_FOCUS_AREAS, Partnership
 from app.models.visit import ActionStatus, TriadVisit, VisitAction, VisitKind, VisitStatus
 from app.services import accounts, audit
-from app.services.partnerships import academic_year_for
+from app.services.partnerships import academic_year_for, previous_year
 from app.services.standing import BELOW_GOOD, GOOD_OR_BETTER
 
 Progress = Callable[[str, int, int | None], None]
@@ -260,8 +260,7 @@ def _weighted(rng: random.Random, weights: dict) -> object:
 
 def _years(today: date) -> tuple[str, str]:
     this_year = academic_year_for(today)
-    start = int(this_year[:4])
-    return f"{start - 1}/{start % 100:02d}", this_year
+    return previous_year(this_year), this_year
 
 
 def _moment(day: date, rng: random.Random) -> datetime:

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -24,6 +25,13 @@ MIN_CATEGORIES, MAX_CATEGORIES, MAX_CATEGORY_LENGTH = 2, 10, 40
 def academic_year_for(day: date) -> str:
     """The English academic year (September to August) a day falls in, e.g. '2026/27'."""
     start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+@lru_cache(maxsize=512)
+def previous_year(academic_year: str) -> str:
+    """'2024/25' -> '2023/24' (kept: the red-flag rules ask it for every school)."""
+    start = int(academic_year[:4]) - 1
     return f"{start}/{(start + 1) % 100:02d}"
 
 

@@ -5,17 +5,11 @@ Never a 5xx or "database is locked"; every acknowledged write is there afterward
 refused (412), never applied unseen; reordering the agenda makes no one's minutes stale."""
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 
 import httpx
-from alembic import command
 
-from app.config import PROJECT_ROOT
-from bench.common import project_server
-from tests.conftest import alembic_config
+from tests.load.demo_server import served_demo
 
 WRITERS = 12  # each on an agenda item of their own
 RIVALS = 6  # all on one item, from the same version
@@ -23,13 +17,8 @@ ACTIONS = 25
 
 
 def _served_demo(fresh_database_url: str, tmp_path) -> tuple:
-    command.upgrade(alembic_config(fresh_database_url), "head")
-    env = {**os.environ, "DATABASE_URL": fresh_database_url, "ENVIRONMENT": "development"}
-    demo = subprocess.run([sys.executable, "-m", "app", "demo-data"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert demo.returncode == 0, demo.stderr
-    token = re.search(r"API token \([^)]*\): (\S+)", demo.stdout).group(1)
-    return project_server(fresh_database_url, env=env, log=tmp_path / "server.log"), token
+    server, printed = served_demo(fresh_database_url, tmp_path)
+    return server, re.search(r"API token \([^)]*\): (\S+)", printed).group(1)
 
 
 async def _session(base: str, token: str) -> dict:

@@ -3,18 +3,12 @@ either applied (303) or shown as a conflict (409) — never a 500, never "databa
 an overwrite nobody saw. Each person then saves again from the conflict page, deliberately."""
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 
 import httpx
-from alembic import command
 
-from app.config import PROJECT_ROOT
-from bench.common import project_server
-from tests.conftest import alembic_config
 from tests.forms import form_values
+from tests.load.demo_server import served_demo
 
 PEOPLE = 20
 # More than the server's worker threads (40): sign-ins must still not wait on each other in them.
@@ -48,14 +42,9 @@ async def _everyone(base: str, email: str, password: str, urn: str) -> list[list
 
 
 def _served_demo(fresh_database_url: str, tmp_path) -> tuple:
-    command.upgrade(alembic_config(fresh_database_url), "head")
-    # Development: cookies without the Secure flag, as this client speaks plain HTTP to loopback.
-    env = {**os.environ, "DATABASE_URL": fresh_database_url, "ENVIRONMENT": "development"}
-    demo = subprocess.run([sys.executable, "-m", "app", "demo-data"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert demo.returncode == 0, demo.stderr
-    email, password = re.search(r"officer: (\S+)\s+password: (\S+)", demo.stdout).groups()
-    return project_server(fresh_database_url, env=env, log=tmp_path / "server.log"), email, password
+    server, printed = served_demo(fresh_database_url, tmp_path)
+    email, password = re.search(r"officer: (\S+)\s+password: (\S+)", printed).groups()
+    return server, email, password
 
 
 async def _sign_in_at_once(base: str, email: str, password: str) -> list[int]:
@@ -79,15 +68,7 @@ def test_more_people_signing_in_at_once_than_the_server_has_threads(fresh_databa
 
 
 def test_simultaneous_saves_of_one_school_are_applied_or_shown_never_lost(fresh_database_url, tmp_path):
-    command.upgrade(alembic_config(fresh_database_url), "head")
-    # Development: cookies without the Secure flag, as this client speaks plain HTTP to loopback.
-    env = {**os.environ, "DATABASE_URL": fresh_database_url, "ENVIRONMENT": "development"}
-    demo = subprocess.run([sys.executable, "-m", "app", "demo-data"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert demo.returncode == 0, demo.stderr
-    email, password = re.search(r"officer: (\S+)\s+password: (\S+)", demo.stdout).groups()
-
-    server = project_server(fresh_database_url, env=env, log=tmp_path / "server.log")
+    server, email, password = _served_demo(fresh_database_url, tmp_path)
     try:
         server.wait_ready()
         with httpx.Client(base_url=server.url, headers={"Accept": "text/html"}) as probe:

@@ -9,6 +9,15 @@ from app.models.account import (
     User,
     WebSession,
 )
+from app.models.action_plan import (
+    ActionPlan,
+    PlanAction,
+    PlanActionLead,
+    PlanMilestone,
+    PlanPriority,
+    PlanRoleHolder,
+    SuccessMeasure,
+)
 from app.models.audit import AuditEvent
 from app.models.base import TenantScoped
 from app.models.clinic import Clinic, ClinicAction, ClinicAgendaItem, ClinicTarget
@@ -19,9 +28,11 @@ from app.models.indicator import Indicator
 from app.models.inspection import Inspection
 from app.models.partnership import Partnership
 from app.models.school import School
+from app.models.support import SupportDeployment
 from app.models.visit import TriadVisit, VisitAction
 
 __all__ = [
+    "ActionPlan",
     "ApiToken",
     "AuditEvent",
     "Clinic",
@@ -42,10 +53,17 @@ __all__ = [
     "NationalFigure",
     "Partnership",
     "PasswordLink",
+    "PlanAction",
+    "PlanActionLead",
+    "PlanMilestone",
+    "PlanPriority",
+    "PlanRoleHolder",
     "ReviewJudgement",
     "School",
     "SecurityEvent",
     "SignInAttempt",
+    "SuccessMeasure",
+    "SupportDeployment",
     "TenantScoped",
     "Triad",
     "TriadSchool",

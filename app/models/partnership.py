@@ -3,6 +3,7 @@
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from app.models.action_plan import DEFAULT_IMPROVEMENT_AREAS, plan_roles_default
 from app.models.base import Versioned
 
 DEFAULT_CATEGORY_SCHEME = ["red", "amber", "green"]
@@ -64,6 +65,12 @@ class Partnership(Versioned, table=True):
     )
     judgement_strands: list[str] = Field(
         default_factory=lambda: list(DEFAULT_JUDGEMENT_STRANDS), sa_column=Column(JSON, nullable=False)
+    )
+    # Action plans: the glossary of lead role codes ([{"code": "HSI", "title": "Head of School
+    # Improvement"}]) and the areas for improvement a priority may answer.
+    plan_roles: list[dict] = Field(default_factory=plan_roles_default, sa_column=Column(JSON, nullable=False))
+    improvement_areas: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_IMPROVEMENT_AREAS), sa_column=Column(JSON, nullable=False)
     )
 
 

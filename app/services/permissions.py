@@ -195,3 +195,30 @@ def require_chair(by: Principal) -> None:
     """Approving the minutes (which locks them): the chair, or an officer."""
     if not (manages(by) or Role.clinic_chair.value in by.roles):
         raise Forbidden("only the clinic's chair or an officer can approve the minutes")
+
+
+# --- action plans and support deployments ---------------------------------------------------------
+
+
+def require_plan_editor(by: Principal) -> None:
+    """Plans, priorities, actions, success measures and role holders: officers (and write tokens)."""
+    require_manage(by, "action plans")
+
+
+def can_update_milestone(by: Principal, action_codes: frozenset[str] | set[str],
+                         held_codes: frozenset[str] | set[str]) -> bool:
+    """A milestone's status and evidence: officers, write tokens, and the holders of one of its
+    action's lead role codes (`held_codes`: app.services.action_plans.held_codes)."""
+    return manages(by) or bool(set(action_codes) & set(held_codes))
+
+
+def require_milestone_update(by: Principal, action_codes: frozenset[str] | set[str],
+                             held_codes: frozenset[str] | set[str]) -> None:
+    if not can_update_milestone(by, action_codes, held_codes):
+        raise Forbidden("only an officer or a holder of the action's lead role can update this milestone")
+
+
+def require_support_writer(by: Principal) -> None:
+    """Support deployments are recorded by officers and write tokens; every member and read token
+    reads them."""
+    require_manage(by, "support deployments")

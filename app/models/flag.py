@@ -103,7 +103,7 @@ FLAG_INPUT_TABLES = {
     "school": "partnership_id", "inspection": "partnership_id", "indicator": "partnership_id",
     "national_figure": "partnership_id", "triad_visit": "partnership_id", "clinic_action": "partnership_id",
     "review_judgement": "partnership_id", "manual_flag": "partnership_id", "flag_rule_setting": "partnership_id",
-    "partnership": "id",
+    "partnership": "id", "action_plan": "partnership_id",
 }
 
 

@@ -250,3 +250,21 @@ def review_judgement(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) ->
                   f"{year} review")
         return reason, {"academic_year": year, "judgements": {j.strand: j.partner_grade for j in school.judgements}}
     return Flag("review_judgement", RED if worst >= 4 else AMBER, NETWORK, describe=describe)
+
+
+def needs_plan(judgements) -> bool:  # noqa: ANN001 (JudgementFacts, or rows with partner_grade)
+    """Seed 002: a school judged 3 or 4 on any strand at its latest review needs a Raising
+    Achievement Plan. The one place that says so (app.services.action_plans lists the same schools)."""
+    return any(j.partner_grade >= 3 for j in judgements)
+
+
+def no_improvement_plan(school: SchoolFacts, t: Mapping[str, Any], ctx: Context) -> Flag | None:
+    if school.active_plan or not needs_plan(school.judgements):
+        return None
+
+    def describe() -> Details:
+        year = school.judgements[0].academic_year
+        worst = max(j.partner_grade for j in school.judgements)
+        return (f"Judged {worst} ({KEY_GRADE_WORDS[worst]}) at the {year} review, with no active action plan of "
+                "its own", {"academic_year": year, "worst_grade": worst})
+    return Flag("no_improvement_plan", AMBER, NETWORK, describe=describe)

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, select, type_coerce
 from sqlmodel import Session
 
+from app.models.action_plan import ActionPlan, PlanStatus
 from app.models.clinic import ClinicAction, ClinicActionStatus
 from app.models.flag import ManualFlag, NationalFigure, ReviewJudgement
 from app.models.indicator import Indicator
@@ -94,6 +95,7 @@ class SchoolFacts:
     open_actions: list[ActionFacts] = field(default_factory=list)  # open and past due
     judgements: list[JudgementFacts] = field(default_factory=list)  # the latest year's
     manual: list[Any] = field(default_factory=list)  # ManualFlag rows in force
+    active_plan: bool = False  # has an action plan of its own that is active (Needs.plans)
     _latest: dict[str, Figure] = field(default_factory=dict)  # each measure's latest figure
 
     @property
@@ -164,6 +166,7 @@ class Needs:
     visits_since: date | None = None
     actions: bool = False
     judgements: bool = False
+    plans: bool = False
 
 
 # The reads are Core statements on the session's connection, each naming its partnership: the rows
@@ -171,7 +174,7 @@ class Needs:
 # about 400,000 indicator figures to read).
 _S, _I, _F = School.__table__.c, Inspection.__table__.c, Indicator.__table__.c
 _N, _V, _A = NationalFigure.__table__.c, TriadVisit.__table__.c, ClinicAction.__table__.c
-_J = ReviewJudgement.__table__.c
+_J, _P = ReviewJudgement.__table__.c, ActionPlan.__table__.c
 SCHOOL_COLUMNS = (_S.id, _S.urn, _S.name, _S.phase, _S.establishment_type, _S.pupils, _S.headteacher_started_on,
                   _S.la_category)
 
@@ -228,6 +231,8 @@ def load(session: Session, schools: dict[int, SchoolFacts], *, partnership_id: i
         _actions(session, schools, ids, partnership_id, today)
     if needs.judgements:
         _judgements(session, schools, ids, partnership_id)
+    if needs.plans:
+        _plans(session, schools, ids, partnership_id)
     _manual(session, schools, ids)
     return nationals
 
@@ -330,6 +335,16 @@ def _judgements(session: Session, schools: dict[int, SchoolFacts], ids: list[int
         if held and year > held[0].academic_year:
             held.clear()
         held.append(JudgementFacts(year, strand, grade))
+
+
+def _plans(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None, partnership_id: int) -> None:
+    # The schools with an active plan of their own (few: a partnership's plan has no school).
+    stmt = select(_P.school_id).distinct().where(_P.partnership_id == partnership_id,
+                                                 _P.status == PlanStatus.active.value, _P.school_id.is_not(None))
+    for (school_id,) in _rows(session, _limited(stmt, _P.school_id, ids)):
+        facts = schools.get(school_id)
+        if facts is not None:
+            facts.active_plan = True
 
 
 def _manual(session: Session, schools: dict[int, SchoolFacts], ids: list[int] | None) -> None:

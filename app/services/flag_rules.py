@@ -173,6 +173,9 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          reads=("actions",)),
     Rule("review_judgement", _NETWORK, "At the latest review (seed 002), any strand judged 3: amber; 4: red.",
          context.review_judgement, reads=("judgements",)),
+    Rule("no_improvement_plan", _NETWORK, "Judged 3 or 4 on any strand at the latest review (seed 002) and no "
+         "active action plan of its own (a Raising Achievement Plan): amber.", context.no_improvement_plan,
+         reads=("judgements", "plans")),
 )}
 
 MANUAL_RULE = "manual"

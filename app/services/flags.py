@@ -49,7 +49,7 @@ def _needs(settings: dict[str, RuleSetting], today: date) -> Needs:
     return Needs(inspections=depth, measures=frozenset(m for s in enabled for m in s.rule.measures), years=years,
                  history=frozenset(m for s in enabled for m in s.rule.history),
                  nationals="nationals" in reads, visits_since=since_months(today, months) if months else None,
-                 actions="actions" in reads, judgements="judgements" in reads)
+                 actions="actions" in reads, judgements="judgements" in reads, plans="plans" in reads)
 
 
 def _manual_evidence(row: ManualFlag, **more: Any) -> dict[str, Any]:

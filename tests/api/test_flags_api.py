@@ -42,7 +42,7 @@ def test_every_list_answers_for_a_partnership_of_imported_schools_only(api, sess
     assert api.get(f"/api/v1/schools/{world.our_school.urn}/flags").json() == {
         "urn": world.our_school.urn, "name": "Alder Primary School", "severity": None, "flags": [], "manual": []}
     rules = api.get(RULES)
-    assert rules.status_code == 200 and len(rules.json()["items"]) == 23
+    assert rules.status_code == 200 and len(rules.json()["items"]) == 24
 
 
 def test_the_list_worst_first_with_reasons_and_evidence(api, session, world):
@@ -60,7 +60,7 @@ def test_the_list_worst_first_with_reasons_and_evidence(api, session, world):
                                     "compared_with": "threshold"}}
     only_amber = api.get(LIST, params={"severity": "amber", "category": ["network", "finance"]}).json()
     assert [(i["urn"], {f["rule"] for f in i["flags"]}) for i in only_amber["items"]] == [
-        (troubled.urn, {"triad_grade", "overdue_clinic_action"}), (amber.urn, {"la_category"})]
+        (troubled.urn, {"triad_grade", "overdue_clinic_action", "no_improvement_plan"}), (amber.urn, {"la_category"})]
     assert [i["urn"] for i in api.get(LIST, params={"urn": amber.urn}).json()["items"]] == [amber.urn]
     paged = api.get(LIST, params={"limit": 1}).json()
     assert paged["next_cursor"] and [i["urn"] for i in paged["items"]] == [troubled.urn]

@@ -56,7 +56,7 @@ def inspection(on: date = date(2023, 5, 10), framework: str = "graded", overall=
 
 
 def test_the_registry_names_each_rule_once_with_typed_defaults():
-    assert len(RULES) == 23
+    assert len(RULES) == 24
     for name, rule in RULES.items():
         assert rule.name == name and rule.description.endswith(".")
         for threshold in rule.thresholds:

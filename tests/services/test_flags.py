@@ -46,9 +46,9 @@ class TestFromTheDatabase:
         assert rules_of(session, officer, school) == {
             "ofsted_requires_improvement": "amber", "ofsted_below_good_again": "red", "attainment_below_floor": "red",
             "budget_deficit": "red", "falling_roll": "amber", "triad_grade": "amber", "overdue_clinic_action": "amber",
-            "review_judgement": "red", "la_category": "red"}
+            "review_judgement": "red", "la_category": "red", "no_improvement_plan": "amber"}
         found = flags.for_school(session, school, by=officer, today=TODAY)
-        assert [f.severity for f in found] == ["red"] * 5 + ["amber"] * 4  # worst first
+        assert [f.severity for f in found] == ["red"] * 5 + ["amber"] * 5  # worst first
         deficit = next(f for f in found if f.rule == "budget_deficit")
         assert deficit.reason == "A budget deficit of £45,000 in 2025/26"
         assert deficit.evidence["source"] == "DfE" and deficit.evidence["as_of"] == "2026-10-01"
@@ -120,7 +120,7 @@ class TestFromTheDatabase:
 class TestRuleSettings:
     def test_every_rule_with_its_defaults_at_version_0(self, session, officer):
         rules = flag_settings.list_rules(session, by=officer)
-        assert len(rules) == 23 and all(r.enabled and r.version == 0 for r in rules)
+        assert len(rules) == 24 and all(r.enabled and r.version == 0 for r in rules)
         assert flag_settings.get(session, "attainment_below_floor", by=officer).thresholds == {"floor": 50.0}
 
     def test_a_change_is_versioned_and_changes_the_flags(self, session, world, officer):
@@ -352,11 +352,12 @@ def test_a_partnerships_flags_take_the_same_statements_for_2_and_60_schools(sess
         session.expire_all()
         with as_tenant(session, partnership.id), count_statements() as counter:
             found = flags.current(session, by=by, today=TODAY)
-        assert len(found) == size and all(len(f) == 11 for f in found.values())
+        assert len(found) == size and all(len(f) == 12 for f in found.values())
         counts.append(counter.count)
     # the rules' settings, the schools, inspections, figures, national figures, triad reviews, clinic
-    # actions, review judgements, manual flags (and the partnership, when the session has not read it)
-    assert counts[0] == counts[1] <= 10, counts
+    # actions, review judgements, active school plans, manual flags (and the partnership, when the
+    # session has not read it)
+    assert counts[0] == counts[1] <= 11, counts
 
 
 def test_manual_flag_rows_are_tenant_scoped(session, world, officer):

@@ -163,7 +163,7 @@ def test_the_csv_download(signed_in, session, world, schools):
     assert 'filename="red-flags-' in response.headers["content-disposition"]
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert lines[0][:6] == ["URN", "School", "Phase", "LA category", "School's severity", "Severity"]
-    assert [line[0] for line in lines[1:]] == [troubled.urn] * 9 + [amber.urn] * 2
+    assert [line[0] for line in lines[1:]] == [troubled.urn] * 10 + [amber.urn] * 2
     assert [line[8] for line in lines if line[7] == "manual"] == ["'=HYPERLINK(\"x\")"]
     only_red = signed_in.get(f"{URL}/export.csv", params={"severity": "red", "category": "finance"})
     assert len(list(csv.reader(io.StringIO(only_red.content.decode("utf-8-sig"))))) == 3
@@ -179,7 +179,7 @@ def test_the_xlsx_download_opens_with_its_cells(signed_in, world, schools):
     sheet = book["Red flags"]
     assert [c.value for c in sheet[1]][:3] == ["URN", "School", "Phase"] and sheet.freeze_panes == "C2"
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
-    assert len(rows) == 10 and {r[0] for r in rows[:9]} == {troubled.urn}
+    assert len(rows) == 11 and {r[0] for r in rows[:10]} == {troubled.urn}
     deficit = next(r for r in rows if r[7] == "budget deficit")
     assert deficit[1:9] == ["Yew Primary", "primary", "red", "red", "red", "finance", "budget deficit",
                             "A budget deficit of £45,000 in 2025/26"]
@@ -188,7 +188,7 @@ def test_the_xlsx_download_opens_with_its_cells(signed_in, world, schools):
     assert rows[-1][:2] == [amber.urn, "Elm Primary"] and rows[-1][5] == "amber"
     about = book["About"]
     assert about["A1"].value == "Red flags" and about["B1"].value == world.ours.name
-    assert about["B3"].value == 10
+    assert about["B3"].value == 11
 
 
 # --- the rules' settings --------------------------------------------------------------------------

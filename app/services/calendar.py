@@ -1,7 +1,8 @@
 """Each person's calendar feed: the visits they may read, in every partnership they belong to, as
 iCalendar, at an address with a secret in it (calendar apps cannot sign in). Only the secret's
 hash is stored; making a new address ends the old one. Clinics join it for those who sit on them
-(officers, viewers, the chair and members); milestones join it later."""
+(officers, viewers, the chair and members); action-plan milestones with a due date join it for
+those who hold one of their action's lead role codes (app.services.plan_roles)."""
 
 import secrets
 from datetime import date, timedelta
@@ -13,12 +14,13 @@ from sqlmodel import Session
 from app.db import all_tenants, as_tenant
 from app.errors import NotFound
 from app.models.account import User
+from app.models.action_plan import ActionPlan, PlanAction, PlanActionLead, PlanMilestone, PlanPriority, PlanStatus
 from app.models.clinic import Clinic
 from app.models.collaborative import Triad
 from app.models.school import School
 from app.models.visit import TriadVisit, VisitKind
 from app.security import sha256_hex
-from app.services import accounts, permissions
+from app.services import accounts, permissions, plan_roles
 
 # A feed holds the last year's visits and every one planned: enough for a calendar, bounded.
 HISTORY = timedelta(days=366)
@@ -91,7 +93,37 @@ def feed(session: Session, key: str, *, today: date | None = None) -> bytes:
                     words.insert(1, f"Chair: {clinic.chair_name}")
                 event.add("description", "\n".join(words))
                 calendar.add_component(event)
+        with as_tenant(session, partnership.id):
+            codes = plan_roles.held_codes(session, by)
+            milestones = _milestones(session, codes, since) if codes else []
+        for row in milestones:
+            event = Event()
+            event.add("uid", f"milestone-{row.id}@{partnership.slug}.school-partnerships")
+            event.add("summary", f"Milestone {row.priority_number}.{row.action_number}: {row.description}")
+            event.add("dtstart", row.due_on)
+            event.add("dtend", row.due_on + timedelta(days=1))
+            event.add("dtstamp", row.updated_at)
+            event.add("last-modified", row.updated_at)
+            event.add("description", "\n".join([partnership.name, f"Plan: {row.plan}",
+                                                f"Status: {row.status.replace('_', ' ')}"]))
+            calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _milestones(session: Session, codes: frozenset[str], since: date) -> list:
+    """The dated milestones of plans not closed whose action one of `codes` leads, from `since`."""
+    led = select(PlanActionLead.action_id).where(PlanActionLead.code.in_(sorted(codes)))
+    return session.execute(
+        select(PlanMilestone.id, PlanMilestone.description, PlanMilestone.due_on, PlanMilestone.status,
+               PlanMilestone.updated_at, PlanAction.number.label("action_number"),
+               PlanPriority.number.label("priority_number"), ActionPlan.title.label("plan"))
+        .join(PlanAction, PlanAction.id == PlanMilestone.action_id)
+        .join(PlanPriority, PlanPriority.id == PlanAction.priority_id)
+        .join(ActionPlan, ActionPlan.id == PlanMilestone.plan_id)
+        .where(PlanMilestone.action_id.in_(led), PlanMilestone.due_on >= since,
+               ActionPlan.status != PlanStatus.closed.value)
+        .order_by(PlanMilestone.due_on, PlanMilestone.id)
+    ).all()
 
 
 def _clinics(session: Session, since: date) -> list:

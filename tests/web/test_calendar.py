@@ -8,6 +8,7 @@ import pytest
 from icalendar import Calendar
 
 from app.db import all_tenants
+from app.models.action_plan import ActionPlan, PlanAction, PlanActionLead, PlanMilestone, PlanPriority, PlanRoleHolder
 from app.models.clinic import Clinic
 from app.models.collaborative import Collaborative, Triad, TriadSchool
 from app.models.visit import TriadVisit
@@ -126,3 +127,56 @@ def test_clinics_join_the_feed_of_those_who_sit_on_them(signed_in, client, sessi
     signed_in.cookies.clear()
     assert sign_in(client, head.email).status_code == 303
     assert not any(uid.startswith("clinic-") for uid in _uids(client, _address(client))), "a headteacher"
+
+
+def _milestone(session, partnership, action, description: str, days: int | None) -> PlanMilestone:
+    milestone = PlanMilestone(partnership_id=partnership.id, plan_id=action.plan_id, action_id=action.id,
+                              description=description, status="on_track",
+                              due_on=None if days is None else date.today() + timedelta(days=days))
+    session.add(milestone)
+    session.flush()
+    return milestone
+
+
+def test_milestones_join_the_feed_of_those_who_hold_their_lead_role(signed_in, client, session, world, network,
+                                                                     count_statements):
+    """A dated milestone of a plan not closed appears for a holder of one of its action's lead codes;
+    not for others, not when undated, not once its plan is closed; the feed's statements stay constant."""
+    head, _ = network
+    address = _address(signed_in).replace("https://testserver", "")
+    with all_tenants(session):
+        plan = ActionPlan(partnership_id=world.ours.id, title="Raising standards", status="active",
+                          period_start=date(2026, 9, 1), period_end=date(2027, 8, 1))
+        session.add(plan)
+        session.flush()
+        priority = PlanPriority(partnership_id=world.ours.id, plan_id=plan.id, number=2, title="Leadership")
+        session.add(priority)
+        session.flush()
+        action = PlanAction(partnership_id=world.ours.id, plan_id=plan.id, priority_id=priority.id, number=3,
+                            description="Peer review for every school")
+        session.add(action)
+        session.flush()
+        session.add(PlanActionLead(partnership_id=world.ours.id, plan_id=plan.id, action_id=action.id, code="HSI"))
+        session.add(PlanRoleHolder(partnership_id=world.ours.id, user_id=world.officer.id, code="HSI"))
+        dated = _milestone(session, world.ours, action, "Model agreed", 30)
+        _milestone(session, world.ours, action, "Termly reports", None)
+    with count_statements() as few:
+        calendar = Calendar.from_ical(signed_in.get(address).content)
+    found = {str(e["uid"]): e for e in calendar.walk("VEVENT") if str(e["uid"]).startswith("milestone-")}
+    assert set(found) == {f"milestone-{dated.id}@{world.ours.slug}.school-partnerships"}
+    event = next(iter(found.values()))
+    assert str(event["summary"]) == "Milestone 2.3: Model agreed" and "Plan: Raising standards" in str(
+        event["description"])
+    with all_tenants(session):
+        for n in range(10):
+            _milestone(session, world.ours, action, f"Step {n}", n + 1)
+    with count_statements() as many:
+        assert len([u for u in _uids(signed_in, address) if u.startswith("milestone-")]) == 11
+    assert len(many.statements) == len(few.statements)
+    signed_in.cookies.clear()
+    assert sign_in(client, head.email).status_code == 303
+    assert not any(uid.startswith("milestone-") for uid in _uids(client, _address(client))), "holds no code"
+    with all_tenants(session):
+        plan.status = "closed"
+        session.flush()
+    assert not any(uid.startswith("milestone-") for uid in _uids(signed_in, address))

@@ -3,8 +3,10 @@
 from fastapi import APIRouter, Depends
 
 from app.api import audit, clinics, collaboratives, flags, indicators_bulk, school_records, schools, triads, visits
+from app.api.action_plans import router as action_plans_router
 from app.api.deps import api_principal
 from app.api.problems import problem_responses
+from app.api.reports import router as reports_router
 
 api_router = APIRouter(
     prefix="/api/v1",
@@ -20,3 +22,5 @@ api_router.include_router(triads.router)
 api_router.include_router(audit.router)
 api_router.include_router(flags.router)
 api_router.include_router(clinics.router)
+api_router.include_router(reports_router)
+api_router.include_router(action_plans_router)

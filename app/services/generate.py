@@ -13,7 +13,8 @@ The national partnership is filled by the GIAS import itself. The others are cop
 schools (with their inspections), written with bulk Core statements that each name the row's
 partnership, plus the partnership's own fields (engagement, LA category, head's start date) and
 a few indicators per school. Every partnership then gets its peer-review network: collaboratives,
-triads and visit records with their actions, over two academic years (app/services/generate_triads.py).
+triads and visit records with their actions, over two academic years (app/services/generate_triads.py), then
+its action plans and support deployments (app/services/generate_plans.py).
 Each partnership gets an API token with read and write scopes and no officer; the plain tokens are
 returned once, for the caller to keep.
 
@@ -45,6 +46,7 @@ from app.models.partnership import Partnership
 from app.models.school import School
 from app.security import new_api_token
 from app.services import accounts, demo, partnerships
+from app.services.generate_plans import write_plans
 from app.services.generate_triads import Progress, chunks, delete_generated_people, insert, write_networks
 from app.services.imports import gias
 
@@ -90,6 +92,9 @@ class GeneratedPartnership:
     triads: int = 0
     visits: int = 0
     visit_actions: int = 0
+    plans: int = 0
+    milestones: int = 0
+    deployments: int = 0
 
 
 @dataclass
@@ -206,6 +211,10 @@ def generate(session: Session, scale: str, *, seed: int = DEFAULT_SEED, force: b
         found = counts[p.id]
         generated.collaboratives, generated.triads = found.collaboratives, found.triads
         generated.visits, generated.visit_actions = found.visits, found.visit_actions
+    planned = write_plans(connection, random.Random(seed * 37 + 11), networked, report)
+    for p, generated in zip(networked, result.partnerships, strict=True):
+        generated.plans, generated.milestones = planned[p.id].plans, planned[p.id].milestones
+        generated.deployments = planned[p.id].deployments
     _issue_tokens(connection, result, ids)
     return result
 

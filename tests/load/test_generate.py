@@ -55,6 +55,7 @@ def test_small_scale_then_refused_then_replaced_with_force(fresh_database_url, t
             assert wrong == 0
             assert conn.scalar(text("SELECT count(*) FROM indicator")) > 160
             _assert_networks(conn, second)
+            _assert_plans(conn, second)
     finally:
         engine.dispose()
 
@@ -106,3 +107,30 @@ def _assert_networks(conn, generated: dict) -> None:
         conn, "SELECT count(DISTINCT lead_user_id) FROM collaborative")
     assert _count(conn, "SELECT count(*) FROM audit_event WHERE table_name = 'triad_visit'") == _count(
         conn, "SELECT count(*) FROM triad_visit")
+
+
+def _assert_plans(conn, generated: dict) -> None:
+    """Each partnership's plans, milestones and support deployments, as the tokens file counts them:
+    every row of a plan's tree in its plan and partnership, numbers unique, brokering dates in order."""
+    partnerships = generated["partnerships"]
+    for p in partnerships:
+        assert p["plans"] > 1 and p["milestones"] >= 120 and p["deployments"] > 0
+    assert _count(conn, "SELECT count(*) FROM action_plan") == sum(p["plans"] for p in partnerships)
+    assert _count(conn, "SELECT count(*) FROM plan_milestone") == sum(p["milestones"] for p in partnerships)
+    assert _count(conn, "SELECT count(*) FROM support_deployment") == sum(p["deployments"] for p in partnerships)
+    assert _count(conn, "SELECT count(*) FROM action_plan WHERE school_id IS NULL") == len(partnerships)
+    assert _count(conn, "SELECT count(*) FROM plan_milestone m JOIN plan_action a ON a.id = m.action_id "
+                        "JOIN plan_priority p ON p.id = a.priority_id JOIN action_plan ap ON ap.id = p.plan_id "
+                        "WHERE m.plan_id != a.plan_id OR a.plan_id != p.plan_id "
+                        "OR m.partnership_id != ap.partnership_id OR a.partnership_id != ap.partnership_id") == 0
+    assert _count(conn, "SELECT count(*) FROM plan_action a WHERE NOT EXISTS "
+                        "(SELECT 1 FROM plan_action_lead l WHERE l.action_id = a.id)") == 0
+    assert _count(conn, "SELECT count(*) FROM action_plan ap JOIN school s ON s.id = ap.school_id "
+                        "WHERE s.partnership_id != ap.partnership_id") == 0
+    assert _count(conn, "SELECT count(*) FROM support_deployment WHERE NOT (contacted_on <= responded_on AND "
+                        "responded_on <= adviser_allocated_on AND adviser_allocated_on <= conflicts_checked_on AND "
+                        "conflicts_checked_on <= adviser_visit_on AND adviser_visit_on <= matched_on AND "
+                        "matched_on <= delivery_started_on AND (reviewed_on IS NULL OR delivery_started_on <= "
+                        "reviewed_on))") == 0
+    assert _count(conn, "SELECT count(*) FROM support_deployment WHERE outcome = 'not_yet_completed' "
+                        "AND reviewed_on IS NOT NULL") == 0

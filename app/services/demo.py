@@ -18,7 +18,7 @@ from app.models.account import Role
 from app.models.inspection import Inspection, InspectionWrite, ReportCardGrade
 from app.models.partnership import Partnership
 from app.models.school import School
-from app.services import accounts, demo_clinics, demo_triads, inspections, partnerships, tokens
+from app.services import accounts, demo_clinics, demo_support, demo_triads, inspections, partnerships, tokens
 from app.services.principal import bind
 
 DEMO_SLUG = "northfield"
@@ -190,6 +190,7 @@ def build(session: Session, *, seed: int = 2026) -> DemoResult:
         accounts.grant(session, viewer, partnership, Role.viewer.value)
     year = demo_triads.build(session, partnership, officer, rng)
     clinic = demo_clinics.build(session, partnership, officer, rng)  # figures, clinic chair and member, clinics
+    demo_support.build(session, partnership, officer, seed=seed)  # last year's support deployments
     _, token = tokens.create(session, name="Demo alliance sync", scopes="read write", by=by)
     summary = (f"peer review {partnership.current_academic_year}: {year.collaboratives} collaboratives, "
                f"{year.triads} triads, {year.visits} visit records")

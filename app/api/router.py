@@ -6,6 +6,7 @@ from app.api import audit, clinics, collaboratives, flags, indicators_bulk, scho
 from app.api.action_plans import router as action_plans_router
 from app.api.deps import api_principal
 from app.api.problems import problem_responses
+from app.api.reports import router as reports_router
 
 api_router = APIRouter(
     prefix="/api/v1",
@@ -21,4 +22,5 @@ api_router.include_router(triads.router)
 api_router.include_router(audit.router)
 api_router.include_router(flags.router)
 api_router.include_router(clinics.router)
+api_router.include_router(reports_router)
 api_router.include_router(action_plans_router)

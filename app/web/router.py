@@ -16,6 +16,7 @@ from app.web import (
     flags,
     imports,
     indicators_import,
+    plan_files,
     school_edit,
     school_records,
     schools,
@@ -27,12 +28,14 @@ from app.web import (
     visits,
 )
 from app.web.htmx import is_fragment, render
+from app.web.reports import router as reports_router
 from app.web.security import SignInRequired, sign_in_url, verify_csrf
 
 web_router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 web_router.include_router(auth.router)
 web_router.include_router(imports.router)
 web_router.include_router(indicators_import.router)
+web_router.include_router(plan_files.router)  # before /action-plans/{plan_id}: its import page
 web_router.include_router(account.router)
 web_router.include_router(calendar.router)
 web_router.include_router(settings_people.router)
@@ -50,6 +53,7 @@ web_router.include_router(visit_actions.router)
 web_router.include_router(clinics.router)
 web_router.include_router(clinic_items.router)
 web_router.include_router(clinic_exports.router)
+web_router.include_router(reports_router)
 
 
 @web_router.get("/", include_in_schema=False)

@@ -7,6 +7,7 @@ from app.api.action_plans import router as action_plans_router
 from app.api.deps import api_principal
 from app.api.problems import problem_responses
 from app.api.reports import router as reports_router
+from app.api.support import router as support_router
 
 api_router = APIRouter(
     prefix="/api/v1",
@@ -24,3 +25,4 @@ api_router.include_router(flags.router)
 api_router.include_router(clinics.router)
 api_router.include_router(reports_router)
 api_router.include_router(action_plans_router)
+api_router.include_router(support_router)

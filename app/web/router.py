@@ -28,6 +28,7 @@ from app.web import (
     visits,
 )
 from app.web.htmx import is_fragment, render
+from app.web.reports import router as reports_router
 from app.web.security import SignInRequired, sign_in_url, verify_csrf
 
 web_router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
@@ -52,6 +53,7 @@ web_router.include_router(visit_actions.router)
 web_router.include_router(clinics.router)
 web_router.include_router(clinic_items.router)
 web_router.include_router(clinic_exports.router)
+web_router.include_router(reports_router)
 
 
 @web_router.get("/", include_in_schema=False)

@@ -18,7 +18,16 @@ from app.models.account import Role
 from app.models.inspection import Inspection, InspectionWrite, ReportCardGrade
 from app.models.partnership import Partnership
 from app.models.school import School
-from app.services import accounts, demo_clinics, demo_support, demo_triads, inspections, partnerships, tokens
+from app.services import (
+    accounts,
+    demo_clinics,
+    demo_plans,
+    demo_support,
+    demo_triads,
+    inspections,
+    partnerships,
+    tokens,
+)
 from app.services.principal import bind
 
 DEMO_SLUG = "northfield"
@@ -191,6 +200,7 @@ def build(session: Session, *, seed: int = 2026) -> DemoResult:
     year = demo_triads.build(session, partnership, officer, rng)
     clinic = demo_clinics.build(session, partnership, officer, rng)  # figures, clinic chair and member, clinics
     demo_support.build(session, partnership, officer, seed=seed)  # last year's support deployments
+    demo_plans.build(session, partnership, officer)  # the improvement plan (docs/examples/plan.csv)
     _, token = tokens.create(session, name="Demo alliance sync", scopes="read write", by=by)
     summary = (f"peer review {partnership.current_academic_year}: {year.collaboratives} collaboratives, "
                f"{year.triads} triads, {year.visits} visit records")

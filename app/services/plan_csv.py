@@ -151,6 +151,7 @@ class _File:
     priorities: dict[int, _Priority] = field(default_factory=dict)
     measures: list[tuple[int | None, dict[str, Any]]] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    titled: bool = False  # a row fills plan_title (even one refused for another reason)
 
 
 # --- in -------------------------------------------------------------------------------------------
@@ -210,6 +211,7 @@ def _gather(found: _File, line: int, row: dict[str, str]) -> None:
     """One row: each filled cell read and checked, the row's kind found, and what it says added to
     its priority, action or measure (or a problem when it contradicts an earlier row)."""
     given = [c for c in COLUMNS if row[c].strip()]
+    found.titled = found.titled or "plan_title" in given
     values: dict[str, Any] = {}
     bad: list[str] = []
     for column in given:
@@ -304,7 +306,7 @@ def _plan_fields(session: Session, found: _File, title: str | None, academic_yea
     title = title or given.get("plan_title")
     if not any_rows and not found.problems:
         found.problems.append((2, "the file has a header row but no rows: one row per milestone"))
-    if title is None and any_rows:
+    if title is None and any_rows and not found.titled:
         found.problems.append((1, "the plan has no title: fill plan_title on its first row, or give a title "
                                   "when importing"))
     start, end = given.get("plan_start"), given.get("plan_end")

@@ -121,8 +121,9 @@ def _pairs_out_of_order() -> ColumnElement[bool]:
 
 
 def _earlier_step_missing() -> ColumnElement[bool]:
-    chain = [getattr(SD, name) for name in support_rules.BROKERING_CHAIN]
-    gap = or_(*(and_(later.is_not(None), earlier.is_(None)) for j, later in enumerate(chain) for earlier in chain[:j]))
+    chain = support_rules.BROKERING_CHAIN
+    gap = or_(*(and_(getattr(SD, later).is_not(None), getattr(SD, earlier).is_(None))
+                for j, later in enumerate(chain) if later in support_rules.CHAIN_TRIGGERS for earlier in chain[:j]))
     return and_(gap, or_(SD.school_response.is_(None), SD.school_response != SchoolResponse.declined.value))
 
 

@@ -29,6 +29,9 @@ STEP_WORDS = dict(BROKERING_STEPS)
 # The steps of brokering proper: once one is dated, each before it should be too. Delivery and
 # review follow support that was never brokered as well (an SLE deployed by the alliance).
 BROKERING_CHAIN = STEP_FIELDS[:STEP_FIELDS.index("matched_on") + 1]
+# A check of conflicts of interest is recorded for support that was never brokered too (the
+# provider school shares the supported school's trust): it asks for no earlier step.
+CHAIN_TRIGGERS = tuple(name for name in BROKERING_CHAIN if name != "conflicts_checked_on")
 # What follows the school's response: nothing of it once the school declined.
 AFTER_RESPONSE = STEP_FIELDS[STEP_FIELDS.index("responded_on") + 1:]
 ORIGIN_FIELDS = {OriginKind.triad_visit.value: "origin_visit_id",
@@ -141,9 +144,10 @@ def gaps(d: Any, *, conflict: str | None, today: date) -> list[tuple[str, str]]:
         found.append(("conflict_unchecked", f"A conflict of interest is suggested ({conflict}), but no check "
                                             "is recorded"))
     chain = [(name, _get(d, name)) for name in BROKERING_CHAIN]
-    last = max((i for i, (_, value) in enumerate(chain) if value is not None), default=-1)
+    last = max((i for i, (name, value) in enumerate(chain) if value is not None and name in CHAIN_TRIGGERS),
+               default=-1)
     declined = _get(d, "school_response") == SchoolResponse.declined.value
-    missing = [name for name, value in chain[:last] if value is None]
+    missing = [name for name, value in chain[:max(last, 0)] if value is None]
     if missing and not declined:
         found.append(("step_missing", f"{STEP_WORDS[chain[last][0]]} is recorded, but not when: "
                                       + ", ".join(STEP_WORDS[name].lower() for name in missing)))

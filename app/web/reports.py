@@ -30,7 +30,7 @@ TYPES = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 # The chart's drawing: a bar per group, its label to the left and its total to the right.
-LABEL_WIDTH, BAR_WIDTH, TOTAL_WIDTH = 250, 420, 90
+LABEL_WIDTH, BAR_WIDTH, TOTAL_WIDTH = 300, 400, 60
 BAR_HEIGHT, GAP, TOP = 28, 12, 8
 MIN_LABELLED = 22  # a segment narrower than this has its count in its title and the table only
 # Per outcome: the base colour, and the pattern drawn over it (so that the chart reads without colour).

@@ -54,9 +54,13 @@ def test_a_viewer_reads_the_page_with_its_charts_and_tables(client, world, deplo
     assert "<title>LA maintained: 1 red</title>" in html and "<title>Peer review: 1 not yet completed</title>" in html
     assert 'style=' not in html.split("<main", 1)[1]  # the policy allows no inline style
     # The tables say it in numbers: school type, establishment type, kind (with days), the schools.
-    table = html.split('id="table-kind"', 1)[1].split("</table>", 1)[0]
-    row = re.search(r"Specialist leader of education \(SLE\)</th>(.*?)</tr>", table, re.S).group(1)
-    assert re.findall(r">([^<>]+)</td>", row) == ["1", "1", "0", "0", "0", "1", "0", "1", "2", "2.5"]
+    def cells(table_id: str, label: str) -> list[str]:
+        table = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+        return re.findall(r">([^<>]+)</td>", re.search(rf"{re.escape(label)}</th>(.*?)</tr>", table, re.S).group(1))
+    assert cells("table-kind", "Specialist leader of education (SLE)") == ["1", "1", "0", "0", "0", "1"]
+    assert cells("table-kind-days", "Specialist leader of education (SLE)") == ["1", "0", "2", "2.5"]
+    assert cells("table-kind-days", "Peer review") == ["0", "1", "3", "0"]
+    assert cells("table-establishment-type", "Academy converter") == ["1", "0", "0", "0", "1", "1"]
     schools = html.split('id="table-schools"', 1)[1].split("</table>", 1)[0]
     assert schools.index(world.our_school.name) < schools.index("Oak Academy")
     assert world.their_school.name not in html

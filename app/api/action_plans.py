@@ -94,7 +94,7 @@ def list_plans(
 
 
 @router.post("/action-plans", status_code=status.HTTP_201_CREATED, response_model=PlanDetail,
-             responses=problem_responses(403))
+             responses=problem_responses(400, 403))
 def create_plan(data: PlanCreate, session: SessionDep, by: CurrentPrincipal, response: Response) -> dict:
     """Start a plan: the partnership's, or a school's own (`owner_urn`). Months are like `2016-05`."""
     view = action_plans.create(session, data, by=by)
@@ -119,7 +119,7 @@ def get_plan(plan_id: PlanId, session: SessionDep, by: CurrentPrincipal, respons
 
 
 @router.patch("/action-plans/{plan_id}", response_model=PlanDetail,
-              responses=problem_responses(403, 404, 412, 428))
+              responses=problem_responses(400, 403, 404, 412, 428))
 def update_plan(plan_id: PlanId, data: PlanUpdate, session: SessionDep, by: CurrentPrincipal, if_match: IfMatch,
                 response: Response) -> dict:
     """Change a plan's title, period, owner, school or status. Send `If-Match`."""

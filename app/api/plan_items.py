@@ -81,7 +81,7 @@ def _tagged(response: Response, version: int, location: str | None = None) -> No
 
 
 @router.post("/action-plans/{plan_id}/priorities", status_code=status.HTTP_201_CREATED,
-             response_model=PriorityPublic, responses=problem_responses(403, 404, 409))
+             response_model=PriorityPublic, responses=problem_responses(400, 403, 404, 409))
 def create_priority(plan_id: PlanId, data: PriorityCreate, session: SessionDep, by: CurrentPrincipal,
                     response: Response) -> dict:
     """Add a priority (numbered after the last unless `number` is given; a number taken is 409)."""
@@ -91,7 +91,7 @@ def create_priority(plan_id: PlanId, data: PriorityCreate, session: SessionDep, 
 
 
 @router.patch("/priorities/{priority_id}", response_model=PriorityPublic,
-              responses=problem_responses(403, 404, 409, 412, 428))
+              responses=problem_responses(400, 403, 404, 409, 412, 428))
 def update_priority(priority_id: PriorityId, data: PriorityUpdate, session: SessionDep, by: CurrentPrincipal,
                     if_match: IfMatch, response: Response) -> dict:
     """Change a priority. Send its `If-Match`."""
@@ -111,7 +111,7 @@ def delete_priority(priority_id: PriorityId, session: SessionDep, by: CurrentPri
 
 
 @router.post("/priorities/{priority_id}/actions", status_code=status.HTTP_201_CREATED,
-             response_model=ActionPublic, responses=problem_responses(403, 404, 409))
+             response_model=ActionPublic, responses=problem_responses(400, 403, 404, 409))
 def create_action(priority_id: PriorityId, data: ActionCreate, session: SessionDep, by: CurrentPrincipal,
                   response: Response) -> dict:
     """Add an action to a priority (numbered after its last unless `number` is given), led by one or
@@ -122,7 +122,7 @@ def create_action(priority_id: PriorityId, data: ActionCreate, session: SessionD
 
 
 @router.patch("/plan-actions/{action_id}", response_model=ActionPublic,
-              responses=problem_responses(403, 404, 409, 412, 428))
+              responses=problem_responses(400, 403, 404, 409, 412, 428))
 def update_action(action_id: ActionId, data: ActionUpdate, session: SessionDep, by: CurrentPrincipal,
                   if_match: IfMatch, response: Response) -> dict:
     """Change an action (its leads are replaced by those sent). Send its `If-Match`."""
@@ -142,7 +142,7 @@ def delete_action(action_id: ActionId, session: SessionDep, by: CurrentPrincipal
 
 
 @router.post("/plan-actions/{action_id}/milestones", status_code=status.HTTP_201_CREATED,
-             response_model=MilestoneItem, responses=problem_responses(403, 404))
+             response_model=MilestoneItem, responses=problem_responses(400, 403, 404))
 def create_milestone(action_id: ActionId, data: MilestoneCreate, session: SessionDep, by: CurrentPrincipal,
                      response: Response) -> dict:
     """Add a milestone to an action (with no `due_on` it is ongoing)."""
@@ -160,7 +160,7 @@ def get_milestone(milestone_id: MilestoneId, session: SessionDep, by: CurrentPri
 
 
 @router.patch("/milestones/{milestone_id}", response_model=MilestoneItem,
-              responses=problem_responses(403, 404, 412, 428))
+              responses=problem_responses(400, 403, 404, 412, 428))
 def update_milestone(milestone_id: MilestoneId, data: MilestoneUpdate, session: SessionDep, by: CurrentPrincipal,
                      if_match: IfMatch, response: Response) -> dict:
     """Update a milestone: its status, evidence and links (officers, and holders of one of the
@@ -174,7 +174,7 @@ def update_milestone(milestone_id: MilestoneId, data: MilestoneUpdate, session: 
 
 
 @router.post("/action-plans/{plan_id}/success-measures", status_code=status.HTTP_201_CREATED,
-             response_model=MeasurePublic, responses=problem_responses(403, 404))
+             response_model=MeasurePublic, responses=problem_responses(400, 403, 404))
 def create_measure(plan_id: PlanId, data: MeasureCreate, session: SessionDep, by: CurrentPrincipal,
                    response: Response) -> dict:
     """Add a success measure to the plan, or to one of its priorities (`priority_id`)."""
@@ -184,7 +184,7 @@ def create_measure(plan_id: PlanId, data: MeasureCreate, session: SessionDep, by
 
 
 @router.patch("/success-measures/{measure_id}", response_model=MeasurePublic,
-              responses=problem_responses(403, 404, 412, 428))
+              responses=problem_responses(400, 403, 404, 412, 428))
 def update_measure(measure_id: MeasureId, data: MeasureUpdate, session: SessionDep, by: CurrentPrincipal,
                    if_match: IfMatch, response: Response) -> dict:
     """Change a success measure (its latest value as figures come in). Send its `If-Match`."""

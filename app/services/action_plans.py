@@ -10,7 +10,6 @@ plan is 404."""
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.errors import BadRequest, FieldError, NotFound, ValidationFailed
@@ -229,14 +228,17 @@ def schools_needing_plan(session: Session, *, by: Principal) -> list[SchoolNeedi
     schools with an active plan."""
     bind(session, by)
     by.require_read()
-    later = aliased(ReviewJudgement)
+    # A Core alias, so that the later year is sought through the (school_id, academic_year, strand)
+    # key alone: the school is the partnership's already, and the ORM's tenant condition on an
+    # entity alias let SQLite read every later judgement of the partnership for each candidate.
+    later = ReviewJudgement.__table__.alias("later")
     stmt = (
         select(School.id, School.urn, School.name, ReviewJudgement.academic_year,
                func.max(ReviewJudgement.partner_grade))
         .join(School, School.id == ReviewJudgement.school_id)
         .where(ReviewJudgement.partner_grade >= 3,
-               ~exists().where(later.school_id == ReviewJudgement.school_id,
-                               later.academic_year > ReviewJudgement.academic_year),
+               ~exists().where(later.c.school_id == ReviewJudgement.school_id,
+                               later.c.academic_year > ReviewJudgement.academic_year),
                ~exists().where(ActionPlan.school_id == ReviewJudgement.school_id,
                                ActionPlan.status == PlanStatus.active.value))
         .group_by(School.id, School.urn, School.name, ReviewJudgement.academic_year)

@@ -50,7 +50,7 @@ def held_codes(session: Session, by: Principal) -> frozenset[str]:
     return frozenset(session.scalars(select(PlanRoleHolder.code).where(PlanRoleHolder.user_id == by.user_id)))
 
 
-def holders(session: Session, *, by: Principal) -> dict[int, list[str]]:
+def holders(session: Session, by: Principal) -> dict[int, list[str]]:
     """Every member holding a code: user id -> their codes, in the glossary's order (one query)."""
     bind(session, by)
     by.require_read()

@@ -23,6 +23,7 @@ from app.web import (
     settings_partnership,
     settings_people,
     settings_tokens,
+    support,
     triads,
     visit_actions,
     visits,
@@ -54,6 +55,7 @@ web_router.include_router(clinics.router)
 web_router.include_router(clinic_items.router)
 web_router.include_router(clinic_exports.router)
 web_router.include_router(reports_router)
+web_router.include_router(support.router)
 
 
 @web_router.get("/", include_in_schema=False)

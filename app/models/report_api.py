@@ -13,8 +13,9 @@ class OutcomeCounts(BaseModel):
 
 
 class SupportGroup(OutcomeCounts):
-    key: str = PydanticField(description="The group: a school type (la_maintained, academy), an establishment "
-                                         "type as the register spells it, or a kind of support")
+    key: str = PydanticField(description="The group: `all`, a school type (la_maintained, academy), an "
+                                         "establishment type as the register spells it (`Not recorded` for "
+                                         "schools without one), or a kind of support")
     label: str
     schools: int = PydanticField(description="Different schools supported")
     days_planned: float

@@ -116,7 +116,8 @@ def test_a_download_of_a_malformed_year_or_kind(signed_in):
 
 
 def test_signed_out_is_sent_to_sign_in_and_a_headteacher_reads_it(client, session, world, deployments):
-    assert client.get(URL, follow_redirects=False).status_code == 303
+    for url in (URL, f"{URL}.csv", f"{URL}.xlsx"):
+        assert client.get(url, follow_redirects=False).status_code == 303
     head = factories.make_user(session)
     with all_tenants(session):
         accounts.grant(session, head, world.ours, Role.headteacher.value, scope_kind=ScopeKind.school.value,

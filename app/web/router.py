@@ -16,7 +16,10 @@ from app.web import (
     flags,
     imports,
     indicators_import,
+    milestones,
     plan_files,
+    plan_items,
+    plans,
     school_edit,
     school_records,
     schools,
@@ -54,6 +57,9 @@ web_router.include_router(visit_actions.router)
 web_router.include_router(clinics.router)
 web_router.include_router(clinic_items.router)
 web_router.include_router(clinic_exports.router)
+web_router.include_router(plans.router)
+web_router.include_router(plan_items.router)
+web_router.include_router(milestones.router)
 web_router.include_router(reports_router)
 web_router.include_router(support.router)
 

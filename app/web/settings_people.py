@@ -1,5 +1,6 @@
 """The partnership's people in the browser (officers only): who is a member, adding someone, their
-role, a one-time password link, signing them out everywhere, removing them.
+role, the action plans' lead role codes they hold, a one-time password link, signing them out
+everywhere, removing them.
 
 A new link is shown on the answer to the POST that made it, never carried to another page: a
 redirect would have to put it in a cookie (the banner's is signed, not encrypted). Its key is
@@ -12,7 +13,7 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.deps import SessionDep
 from app.models.account import MemberCreate, Role, RoleChange, User
-from app.services import accounts, people
+from app.services import accounts, partnerships, people, plan_roles
 from app.services.principal import Principal
 from app.web.auth import _client_ip
 from app.web.forms import Form, FormData, attempt, parse
@@ -44,14 +45,19 @@ def _chrome(session: Session, by: Principal) -> dict:
 def _list_page(request: Request, session: SessionDep, by: Principal, form: Form, *, link: dict | None = None,
                status_code: int = 200) -> Response:
     context = {"members": people.list_members(session, by=by), "form": form, "role_choices": ROLE_CHOICES,
-               "link": link, **_chrome(session, by)}
+               "link": link, "holders": plan_roles.holders(session, by=by), **_chrome(session, by)}
     return render(request, "settings/people.html", context, status_code=status_code)
 
 
 def _member_page(request: Request, session: SessionDep, by: Principal, user_id: int, form: Form | None = None, *,
                  link: dict | None = None, status_code: int = 200) -> Response:
     member = people.get_member(session, user_id=user_id, by=by)
-    context = {"member": member, "form": form or Form({"role": member.role}), "role_choices": ROLE_CHOICES,
+    glossary = plan_roles.role_titles(partnerships.current(session, by=by))
+    held = plan_roles.holders(session, by=by).get(member.user_id, [])
+    form = form or Form({"role": member.role})
+    form.values.setdefault("codes", held)
+    context = {"member": member, "form": form, "role_choices": ROLE_CHOICES,
+               "code_choices": [(code, f"{code}: {title}") for code, title in glossary.items()],
                "link": link, "is_you": member.user_id == by.user_id, **_chrome(session, by)}
     return render(request, "settings/person.html", context, status_code=status_code)
 
@@ -103,6 +109,24 @@ def change_person_role(user_id: int, request: Request, session: SessionDep, by: 
     if changed.id == by.user_id and role != Role.officer.value:
         return redirect(request, "/schools", banner=f"You are now a {role} in {by.partnership_name}")
     return redirect(request, LIST_URL, banner=f"{changed.name} is now {'an' if role == 'officer' else 'a'} {role}")
+
+
+@router.post("/settings/people/{user_id}/plan-roles", summary="Say which lead role codes a member holds")
+def change_person_codes(user_id: int, request: Request, session: SessionDep, by: WebPrincipal,
+                        data: FormData) -> Response:
+    """303 to the member's page with a banner; 422 with the page when a code is not the partnership's.
+    The holders of a code update the milestones of the actions it leads."""
+    form = Form.typed(data, ["codes"])
+    chosen = form.values["codes"]
+    codes = [chosen] if isinstance(chosen, str) and chosen else list(chosen or [])
+    form.values["codes"] = codes
+    held = None
+    with attempt(session, form):
+        held = plan_roles.set_holder_codes(session, user_id, codes, by=by)
+    if held is None:
+        return _member_page(request, session, by, user_id, form, status_code=form.status_code)
+    said = ", ".join(held) if held else "no lead roles"
+    return redirect(request, f"{LIST_URL}/{user_id}", banner=f"Lead roles saved: {said}")
 
 
 @router.post("/settings/people/{user_id}/password-link",

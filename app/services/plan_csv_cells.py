@@ -1,5 +1,6 @@
-"""How one cell of a plan's CSV file is written and read (app.services.plan_csv; the format is in
-docs/action-plans.md).
+"""A plan's CSV file, as a file (app.services.plan_csv; the format is in docs/action-plans.md): its
+columns, how its rows are read (the encoding found as for GIAS files; every row numbered as the
+file's line), and how one cell is written and read:
 
 - Text that a spreadsheet would take for a formula (starting =, +, -, @, a tab or a carriage return)
   is written with a leading quote, as every export of the service does; so is text that itself starts

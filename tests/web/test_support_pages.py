@@ -161,3 +161,9 @@ def test_another_partnerships_record_is_404_and_forms_need_csrf(signed_in, sessi
     data.pop("csrf_token")
     assert signed_in.post(f"/support/{ours.id}", data=data, follow_redirects=False).status_code == 403
     assert 'href="/support" aria-current="page"' in signed_in.get("/support").text
+
+
+def test_every_page_asks_to_sign_in_first(client, world):
+    for url in ("/support", "/support/new", "/support/data-quality", "/support/1"):
+        response = client.get(url, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/sign-in"), url

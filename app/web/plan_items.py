@@ -61,7 +61,7 @@ def _priority_fields(session: Session, by: Principal) -> list[Field]:
     ]
 
 
-@router.get("/action-plans/{plan_id:int}/priorities/new", summary="Add a priority to a plan")
+@router.get("/action-plans/{plan_id}/priorities/new", summary="Add a priority to a plan")
 def new_priority(request: Request, session: SessionDep, by: WebPrincipal, plan_id: int = PlanId) -> Response:
     page = _new_priority_page(session, by, plan_id)
     return plan_forms.show(request, session, by, page, plan_forms.blank(page.fields))
@@ -74,7 +74,7 @@ def _new_priority_page(session: Session, by: Principal, plan_id: int) -> ItemPag
                     _priority_fields(session, by), "Add the priority", _plan_url(plan_id))
 
 
-@router.post("/action-plans/{plan_id:int}/priorities/new", summary="Add a priority to a plan")
+@router.post("/action-plans/{plan_id}/priorities/new", summary="Add a priority to a plan")
 def add_priority(request: Request, session: SessionDep, by: WebPrincipal, data: FormData,
                  plan_id: int = PlanId) -> Response:
     page = _new_priority_page(session, by, plan_id)
@@ -261,7 +261,7 @@ def _new_measure_page(session: Session, by: Principal, plan_id: int) -> ItemPage
                     _measure_fields(session, by, plan_id), "Add the measure", _plan_url(plan_id, anchor="measures"))
 
 
-@router.get("/action-plans/{plan_id:int}/measures/new", summary="Add a success measure to a plan")
+@router.get("/action-plans/{plan_id}/measures/new", summary="Add a success measure to a plan")
 def new_measure(request: Request, session: SessionDep, by: WebPrincipal, plan_id: int = PlanId) -> Response:
     page = _new_measure_page(session, by, plan_id)
     return plan_forms.show(request, session, by, page, plan_forms.blank(page.fields))
@@ -272,7 +272,7 @@ def _measure_url(measure) -> str:  # noqa: ANN001 (a SuccessMeasure)
                      f"measure-{measure.id}" if measure.id else "measures")
 
 
-@router.post("/action-plans/{plan_id:int}/measures/new", summary="Add a success measure to a plan")
+@router.post("/action-plans/{plan_id}/measures/new", summary="Add a success measure to a plan")
 def add_measure(request: Request, session: SessionDep, by: WebPrincipal, data: FormData,
                 plan_id: int = PlanId) -> Response:
     page = _new_measure_page(session, by, plan_id)

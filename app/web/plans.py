@@ -129,7 +129,7 @@ def create_plan(request: Request, session: SessionDep, by: WebPrincipal, data: F
         done=lambda view: f"/action-plans/{view.plan.id}", banner="The plan was started")
 
 
-@router.get("/action-plans/{plan_id:int}/edit", summary="Change a plan's title, period, owner, school or status")
+@router.get("/action-plans/{plan_id}/edit", summary="Change a plan's title, period, owner, school or status")
 def edit_plan(request: Request, session: SessionDep, by: WebPrincipal, plan_id: int = PlanId) -> Response:
     view = action_plans.get_view(session, plan_id, by=by)
     permissions.require_plan_editor(by)
@@ -147,7 +147,7 @@ def _plan_form(session: Session, by: Principal, plan_id: int, page: ItemPage) ->
                          owner_user_id=plan.owner_user_id or "")
 
 
-@router.post("/action-plans/{plan_id:int}/edit", summary="Save a plan's fields")
+@router.post("/action-plans/{plan_id}/edit", summary="Save a plan's fields")
 def save_plan(request: Request, session: SessionDep, by: WebPrincipal, data: FormData,
               plan_id: int = PlanId) -> Response:
     view = action_plans.get_view(session, plan_id, by=by)
@@ -163,7 +163,7 @@ def save_plan(request: Request, session: SessionDep, by: WebPrincipal, data: For
         labels={"title": "Title", "status": "Status"})
 
 
-@router.post("/action-plans/{plan_id:int}/delete", summary="Delete a plan with everything under it")
+@router.post("/action-plans/{plan_id}/delete", summary="Delete a plan with everything under it")
 def delete_plan(request: Request, session: SessionDep, by: WebPrincipal, data: FormData,
                 plan_id: int = PlanId) -> Response:
     view = action_plans.get_view(session, plan_id, by=by)
@@ -238,7 +238,7 @@ def show_plan(request: Request, session: Session, by: Principal, plan_id: int, *
                   also=also)
 
 
-@router.get("/action-plans/{plan_id:int}", summary="An action plan: its priorities, actions and milestones")
+@router.get("/action-plans/{plan_id}", summary="An action plan: its priorities, actions and milestones")
 def plan_page(request: Request, session: SessionDep, by: WebPrincipal, plan_id: int = PlanId,
               status: Annotated[list[str] | None, Query(max_length=20)] = None,
               overdue: Annotated[str | None, Query(max_length=10)] = None, open: OpenId = None) -> Response:

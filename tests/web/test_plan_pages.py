@@ -297,3 +297,11 @@ def test_the_plan_page_reads_a_constant_number_of_statements(signed_in, session,
     for url in ("/action-plans/{}", "/action-plans/{}?overdue=1"):
         assert _statements(signed_in, url.format(small.plan_id), count_statements) == \
             _statements(signed_in, url.format(large.plan_id), count_statements)
+
+
+def test_the_list_reads_a_constant_number_of_statements(signed_in, session, world, count_statements):
+    build_plan(session, world.ours, title="First", priorities=1, actions=1, milestones=1)
+    few = _statements(signed_in, "/action-plans", count_statements)
+    for n in range(5):
+        build_plan(session, world.ours, title=f"Plan {n}", priorities=2, actions=2, milestones=2)
+    assert _statements(signed_in, "/action-plans", count_statements) == few

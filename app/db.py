@@ -227,11 +227,15 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    options = []
-    for cls in _tenant_classes():
-        # Fail closed: with no tenant known, no tenant rows are visible.
-        criterion = cls.partnership_id.is_(None) if tenant_id is None else cls.partnership_id == tenant_id
-        options.append(with_loader_criteria(cls, criterion, include_aliases=True))
+    # Fail closed: with no tenant known, no tenant rows are visible. The criteria are lambdas of the
+    # entity, so that every alias of a table (aliased(School) joined to School) gets its own
+    # condition on its own columns; a plain expression would name the base table for each alias.
+    if tenant_id is None:
+        options = [with_loader_criteria(cls, lambda entity: entity.partnership_id.is_(None), include_aliases=True)
+                   for cls in _tenant_classes()]
+    else:
+        options = [with_loader_criteria(cls, lambda entity: entity.partnership_id == tenant_id, include_aliases=True)
+                   for cls in _tenant_classes()]
     state.statement = state.statement.options(*options)
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from app.db import TenantViolation, all_tenants, set_tenant
 from app.models.school import School
@@ -26,6 +27,24 @@ def test_joins_and_subqueries_are_scoped_too(session, world):
 
     joined = session.execute(select(School.urn, Inspection.id).join(Inspection, Inspection.school_id == School.id))
     assert joined.all() == []
+
+
+def test_every_alias_of_a_table_is_scoped_to_the_tenant_of_each_query(session, world):
+    """aliased(School) joined to School: each alias gets the condition on its own columns (a plain
+    criterion named the base table, so the alias reached every partnership's schools). The same
+    statement for each tenant in turn: the criterion's tenant is a parameter, not cached."""
+    from app.db import as_tenant
+
+    factories.make_school(session, world.ours, name="Our Second")
+    factories.make_school(session, world.theirs, name="Their Second")
+    provider = aliased(School)
+    statement = select(School.urn, provider.urn).join(provider, provider.id != School.id)
+    for partnership, own, other in ((world.ours, world.our_school, world.their_school),
+                                    (world.theirs, world.their_school, world.our_school)):
+        with as_tenant(session, partnership.id):
+            pairs = session.execute(statement).all()
+        seen = {urn for pair in pairs for urn in pair}
+        assert own.urn in seen and other.urn not in seen, partnership.slug
 
 
 def test_bulk_update_cannot_reach_another_partnership(session, world):

@@ -5,7 +5,7 @@ hash is stored; making a new address ends the old one. Clinics join it for those
 those who hold one of their action's lead role codes (app.services.plan_roles)."""
 
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -64,50 +64,47 @@ def feed(session: Session, key: str, *, today: date | None = None) -> bytes:
         with as_tenant(session, partnership.id):  # each partnership in turn, as its own principal
             rows = _visits(session, by, since)
         for row in rows:
-            event = Event()
-            event.add("uid", f"visit-{row.id}@{partnership.slug}.school-partnerships")
-            event.add("summary", f"{KIND_WORDS.get(row.kind, 'Visit')}: {row.school}")
-            event.add("dtstart", row.visit_date)
-            event.add("dtend", row.visit_date + timedelta(days=1))
-            event.add("dtstamp", row.updated_at)
-            event.add("last-modified", row.updated_at)
-            words = [f"{partnership.name}", f"URN {row.urn}", f"Status: {row.status.replace('_', ' ')}"]
+            words = [f"{partnership.name}", f"URN {row.urn}", f"Status: {_words(row.status)}"]
             if row.triad:
                 words.insert(1, f"Triad: {row.triad}")
-            event.add("description", "\n".join(words))
-            calendar.add_component(event)
+            calendar.add_component(_event(f"visit-{row.id}@{partnership.slug}", f"{KIND_WORDS.get(row.kind, 'Visit')}: "
+                                          f"{row.school}", row.visit_date, row.updated_at, words))
         if permissions.reads_clinics(by):
             with as_tenant(session, partnership.id):
                 meetings = _clinics(session, since)
             for clinic in meetings:
-                event = Event()
-                event.add("uid", f"clinic-{clinic.id}@{partnership.slug}.school-partnerships")
-                event.add("summary", f"School performance clinic ({clinic.meeting})")
-                event.add("dtstart", clinic.held_on)
-                event.add("dtend", clinic.held_on + timedelta(days=1))
-                event.add("dtstamp", clinic.updated_at)
-                event.add("last-modified", clinic.updated_at)
-                words = [partnership.name, f"Focus: {clinic.focus or 'not set'}",
-                         f"Status: {clinic.status.replace('_', ' ')}"]
+                words = [partnership.name, f"Focus: {clinic.focus or 'not set'}", f"Status: {_words(clinic.status)}"]
                 if clinic.chair_name:
                     words.insert(1, f"Chair: {clinic.chair_name}")
-                event.add("description", "\n".join(words))
-                calendar.add_component(event)
+                calendar.add_component(_event(f"clinic-{clinic.id}@{partnership.slug}",
+                                              f"School performance clinic ({clinic.meeting})", clinic.held_on,
+                                              clinic.updated_at, words))
         with as_tenant(session, partnership.id):
             codes = plan_roles.held_codes(session, by)
             milestones = _milestones(session, codes, since) if codes else []
         for row in milestones:
-            event = Event()
-            event.add("uid", f"milestone-{row.id}@{partnership.slug}.school-partnerships")
-            event.add("summary", f"Milestone {row.priority_number}.{row.action_number}: {row.description}")
-            event.add("dtstart", row.due_on)
-            event.add("dtend", row.due_on + timedelta(days=1))
-            event.add("dtstamp", row.updated_at)
-            event.add("last-modified", row.updated_at)
-            event.add("description", "\n".join([partnership.name, f"Plan: {row.plan}",
-                                                f"Status: {row.status.replace('_', ' ')}"]))
-            calendar.add_component(event)
+            calendar.add_component(_event(
+                f"milestone-{row.id}@{partnership.slug}",
+                f"Milestone {row.priority_number}.{row.action_number}: {row.description}", row.due_on, row.updated_at,
+                [partnership.name, f"Plan: {row.plan}", f"Status: {_words(row.status)}"]))
     return calendar.to_ical()
+
+
+def _words(status: str) -> str:
+    return status.replace("_", " ")
+
+
+def _event(uid: str, summary: str, day: date, changed: datetime, words: list[str]) -> Event:
+    """A whole-day event of the feed; `uid` is made unique to this service."""
+    event = Event()
+    event.add("uid", f"{uid}.school-partnerships")
+    event.add("summary", summary)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
+    event.add("description", "\n".join(words))
+    return event
 
 
 def _milestones(session: Session, codes: frozenset[str], since: date) -> list:

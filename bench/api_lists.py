@@ -1,5 +1,6 @@
-"""The API's lists against the raw baseline, at a region and at national scale: schools, and the
-peer-review lists of issue 7 (collaboratives, triads, visits, a triad's visits, audit events).
+"""The API's lists against the raw baseline, at a region and at national scale: schools, the
+peer-review lists of issue 7 (collaboratives, triads, visits, a triad's visits, audit events), and
+issue 9's action plans and support deployments with their reports.
 
 Serves the project (`python -m app serve`, one worker) and the raw baseline (bench/raw_app.py:
 Starlette, the DB-API driver, orjson, the same SQL and token check) on the same generated data,
@@ -12,9 +13,13 @@ national partnership:
 - ``GET /api/v1/schools/{urn}``,
 - the HTML ``/schools`` page (ours only; signed in through the sign-in form as a user made here);
 - ``GET /api/v1/collaboratives``, ``/api/v1/triads``, ``/api/v1/visits``, ``/api/v1/triads/{id}/visits``
-  (the triad of the newest triad review) and ``/api/v1/audit-events``: the first page of each (50).
+  (the triad of the newest triad review) and ``/api/v1/audit-events``: the first page of each (50);
+- ``GET /api/v1/action-plans``, the partnership plan's ``/api/v1/action-plans/{id}/milestones`` (first
+  page, and ``?overdue=true``), ``/api/v1/support-deployments``, ``/api/v1/reports/support-data-quality``
+  (first pages, 50) and ``/api/v1/reports/support-review`` (the current academic year).
 
-``--lists schools`` or ``--lists peer-review`` measures one group only (default: both).
+``--lists schools``, ``--lists peer-review`` or ``--lists plans-support`` measures one group only
+(default: all three).
 
 Before measuring, each API request is sent to both apps once and the answers must parse to the
 same JSON (otherwise the script stops): the baseline does the same work, not less.
@@ -25,7 +30,7 @@ round's figures, the ratio ours/raw, the targets (every list under 50 ms p50; AP
 
     .venv/bin/python -m app migrate && .venv/bin/python -m app generate --scale national
     .venv/bin/python bench/api_lists.py [--database-url URL] [--seconds 10] [--warmup 3] [--rounds 2]
-        [--lists all|schools|peer-review]
+        [--lists all|schools|peer-review|plans-support]
 """
 
 import argparse
@@ -68,9 +73,11 @@ TARGETS = {"list_p50_ms_below": 50, "list_p50_measured": "one client at a time (
            "note": "one worker each, pinned; recorded, not asserted"}
 SIZES = (("region", "the 2,500-school region"), ("national", "the 42,000-school national register"))
 PEER_REVIEW = ("collaboratives", "triads", "visits", "triad's visits", "audit events")
-API_ENDPOINTS = ("list", "list ?phase=primary", "list page 2", "school", *PEER_REVIEW)
-LISTS = ("list", "list ?phase=primary", "list page 2", "html /schools", *PEER_REVIEW)
-GROUPS = ("all", "schools", "peer-review")
+PLANS_SUPPORT = ("action plans", "plan's milestones", "plan's milestones ?overdue=true", "support deployments",
+                 "support data quality", "support review")
+API_ENDPOINTS = ("list", "list ?phase=primary", "list page 2", "school", *PEER_REVIEW, *PLANS_SUPPORT)
+LISTS = ("list", "list ?phase=primary", "list page 2", "html /schools", *PEER_REVIEW, *PLANS_SUPPORT)
+GROUPS = ("all", "schools", "peer-review", "plans-support")
 
 
 # --- load generators ---------------------------------------------------------------------------
@@ -145,8 +152,23 @@ async def _httpx_load(url: str, headers: dict[str, str], seconds: float, connect
 
 def load(wrk: str | None, url: str, headers: dict[str, str], *, seconds: float, connections: int) -> dict:
     if wrk:
-        return wrk_run(wrk, url, headers, seconds=seconds, connections=connections)
-    return asyncio.run(_httpx_load(url, headers, seconds, connections))
+        found = wrk_run(wrk, url, headers, seconds=seconds, connections=connections)
+    else:
+        found = asyncio.run(_httpx_load(url, headers, seconds, connections))
+    if connections > 1:
+        settle(url, headers)
+    return found
+
+
+def settle(url: str, headers: dict[str, str]) -> None:
+    """Wait for the requests still queued in the server when the load stopped: the server finishes
+    what wrk sent before it hung up (up to 31 requests), and for a list that takes 100 ms or more that
+    backlog would otherwise run into the next measurement on the same CPU."""
+    for _ in range(2):
+        try:
+            httpx.get(url, headers=headers, timeout=300.0)
+        except httpx.TransportError:
+            time.sleep(1.0)
 
 
 # --- the data, the requests and the checks ------------------------------------------------------
@@ -220,6 +242,24 @@ def peer_review_requests(project_url: str, token: str) -> dict[str, str]:
     triad_id = reviews.json()["items"][0]["triad_id"]
     return {"collaboratives": "/api/v1/collaboratives", "triads": "/api/v1/triads", "visits": "/api/v1/visits",
             "triad's visits": f"/api/v1/triads/{triad_id}/visits", "audit events": "/api/v1/audit-events"}
+
+
+def plans_support_requests(project_url: str, token: str) -> dict[str, str]:
+    """The path of each of issue 9's lists to measure: the first page of plans, of the partnership
+    plan's milestones (all, and the overdue ones), of support deployments and of the data-quality
+    report, and the support review of the current year."""
+    auth = {"Authorization": f"Bearer {token}"}
+    found = httpx.get(f"{project_url}/api/v1/action-plans", params={"scope": "partnership", "limit": "1"},
+                      headers=auth, timeout=600.0)
+    found.raise_for_status()
+    if not found.json()["items"]:
+        raise RuntimeError("the partnership has no plan of its own: generate the data again (issue 9's generator)")
+    plan_id = found.json()["items"][0]["id"]
+    return {"action plans": "/api/v1/action-plans", "plan's milestones": f"/api/v1/action-plans/{plan_id}/milestones",
+            "plan's milestones ?overdue=true": f"/api/v1/action-plans/{plan_id}/milestones?overdue=true",
+            "support deployments": "/api/v1/support-deployments",
+            "support data quality": "/api/v1/reports/support-data-quality",
+            "support review": "/api/v1/reports/support-review"}
 
 
 def _difference(a: object, b: object, path: str = "") -> str | None:
@@ -303,6 +343,8 @@ def main() -> None:
                 paths |= requests_for(project.url, partnership["token"])
             if args.lists in ("all", "peer-review"):
                 paths |= peer_review_requests(project.url, partnership["token"])
+            if args.lists in ("all", "plans-support"):
+                paths |= plans_support_requests(project.url, partnership["token"])
             check_same_answers(project.url, raw.url, paths, partnership["token"])
             auth = {"Authorization": f"Bearer {partnership['token']}"}
             for endpoint, path in paths.items():
@@ -337,7 +379,8 @@ def main() -> None:
     for (kind, endpoint), stacks in measured.items():
         label, partnership = next((lb, p) for k, lb, p in sizes if k == kind)
         entry = {"size": kind, "what": label, "partnership": partnership["slug"], "schools": partnership["schools"],
-                 **{k: partnership[k] for k in ("collaboratives", "triads", "visits") if k in partnership},
+                 **{k: partnership[k] for k in ("collaboratives", "triads", "visits", "plans", "milestones",
+                                                "deployments") if k in partnership},
                  "endpoint": endpoint, "ours": summarise(stacks["ours"])}
         if "raw" in stacks:
             entry["raw"] = summarise(stacks["raw"])

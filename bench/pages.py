@@ -1,11 +1,14 @@
-"""Benchmark the HTML pages of peer review and clinics at a region's size (2,500 schools) or at
-national size (`--slug bench-national`: every school in England), beside a raw baseline of their
-own statements.
+"""Benchmark the HTML pages of peer review, clinics, action plans and support at a region's size
+(2,500 schools) or at national size (`--slug bench-national`: every school in England), beside a raw
+baseline of their own statements.
 
 Uses a generated database (``python -m app generate --scale partnership``, the ``bench-region``
 partnership: 2,500 open schools, its collaboratives, triads and visit records; see bench/README.md).
-The script adds what the generator does not make: an officer who signs in, and a clinic opened
-from the region's current flags (so the clinic's agenda holds every red and amber school).
+The script adds what the generator does not make: an officer who signs in (holding two of the
+glossary's lead role codes, so that /my-milestones lists what those roles lead across every plan), and a
+clinic opened from the region's current flags (so the clinic's agenda holds every red and amber school).
+Issue 9's pages: the plans list (with its roll-ups and the schools needing a plan), the partnership's
+own plan, /my-milestones, the support deployments, their data-quality report and the support review.
 
 For each page, through the whole app in process (session cookie, CSRF, templates), ``--repeat``
 times: the server time of one request (median, p90, max), and the first request's (before any
@@ -39,6 +42,7 @@ from sqlalchemy import event, select, text  # noqa: E402
 from app.db import all_tenants, build_engine, session_scope  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models.account import Role, User  # noqa: E402
+from app.models.action_plan import ActionPlan, PlanRoleHolder  # noqa: E402
 from app.models.clinic import Clinic  # noqa: E402
 from app.models.clinic_api import ClinicCreate, ClinicUpdate  # noqa: E402
 from app.models.collaborative import Collaborative, Triad  # noqa: E402
@@ -49,6 +53,7 @@ from app.services.concurrency import etag  # noqa: E402
 from bench.common import RESULTS, machine, percentile, write_results  # noqa: E402
 
 SLUG = "bench-region"
+LEAD_CODES = ("HSI", "SIO")  # held by the officer (those of them in the partnership's glossary)
 
 
 def _officer(engine, partnership_id: int) -> tuple[str, str]:
@@ -58,6 +63,9 @@ def _officer(engine, partnership_id: int) -> tuple[str, str]:
         partnership = session.get(Partnership, partnership_id)
         user = accounts.create_user(session, email=email, name="Pages Benchmark Officer", password=password)
         accounts.grant(session, user, partnership, Role.officer.value)
+        glossary = [role["code"] for role in partnership.plan_roles]
+        for code in [c for c in LEAD_CODES if c in glossary] or glossary[:1]:
+            session.add(PlanRoleHolder(partnership_id=partnership_id, user_id=user.id, code=code))
     return email, password
 
 
@@ -74,6 +82,9 @@ def _targets(engine, partnership_id: int, officer_email: str) -> dict[str, str]:
             visit_id = session.scalar(select(TriadVisit.id).join(VisitAction, VisitAction.visit_id == TriadVisit.id)
                                       .where(TriadVisit.partnership_id == partnership_id).limit(1))
             user = session.scalars(select(User).where(User.email == officer_email)).one()
+            plan_id = session.scalar(select(ActionPlan.id).where(ActionPlan.partnership_id == partnership_id,
+                                                                 ActionPlan.school_id.is_(None))
+                                     .order_by(ActionPlan.id))
         by = accounts.principal_for(session, user, partnership_id)
         with all_tenants(session):
             clinic = session.scalars(select(Clinic).where(Clinic.partnership_id == partnership_id,
@@ -91,6 +102,12 @@ def _targets(engine, partnership_id: int, officer_email: str) -> dict[str, str]:
         "visit record": f"/visits/{visit_id}",
         "red flags": "/red-flags",
         "clinic": f"/clinics/{clinic_id}",
+        "action plans": "/action-plans",
+        "the partnership's plan": f"/action-plans/{plan_id}",
+        "my milestones": "/my-milestones",
+        "support deployments": "/support",
+        "support data quality": "/support/data-quality",
+        "support review": "/reports/support-review",
     }
 
 

@@ -25,11 +25,13 @@ DATABASE_URL="$URL" $PY -m app generate --scale national --force
 
 suffix=""
 case "$URL" in postgresql*) suffix="-postgresql" ;; esac
-echo "==> the API's lists (schools; collaboratives, triads, visits, audit events) against the raw baseline"
+echo "==> the API's lists (schools; collaboratives, triads, visits, audit events; action plans, milestones,"
+echo "    support deployments and reports) against the raw baseline"
 $PY bench/api_lists.py --database-url "$URL" --results "bench/results/api_lists$suffix.json"
 
-echo "==> the pages of peer review, red flags and clinics against their own statements"
+echo "==> the pages of peer review, red flags, clinics, action plans and support against their own statements"
 DATABASE_URL="$URL" $PY bench/pages.py
+DATABASE_URL="$URL" $PY bench/pages.py --slug bench-national
 
 echo "==> red flags"
 $PY bench/flags.py --database-url "$URL" --results "bench/results/flags$suffix.json"
@@ -46,6 +48,8 @@ $PY bench/query_plans.py --database-url "$URL"
 
 echo "==> load: 50 clients, read-only then 80/20 mixed, one worker"
 $PY bench/load.py --database-url "$URL" --results "bench/results/load$suffix.json"
+echo "==> load on action plans and support deployments: 50 clients, read-only then 80/20 mixed, one worker"
+$PY bench/load_plans.py --database-url "$URL" --results "bench/results/load_plans$suffix.json"
 if [ -n "$suffix" ]; then
   echo "==> load on PostgreSQL with 4 workers"
   $PY bench/load.py --database-url "$URL" --workers 4 --results "bench/results/load-postgresql-4-workers.json"

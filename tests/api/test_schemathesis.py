@@ -31,15 +31,19 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import missing_required_header
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlmodel import Session
 
-from app.db import all_tenants
+from app.db import all_tenants, as_tenant
 from app.main import create_app
 from app.models.account import ApiToken
+from app.models.action_plan import SuccessMeasure
 from app.models.base import utcnow
+from app.models.types import MAX_ID
 from app.security import new_api_token
 from tests import factories, flag_setup
+from tests.plan_web_setup import build_plan
+from tests.support_setup import make_deployment
 
 URN_A, URN_B = "900001", "900002"  # above the factories' counter, so never taken by a world's school
 # The token the cases carry. It is known before any test runs, because schemathesis builds its
@@ -124,6 +128,17 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
               factories.make_visit(session, theirs)]
     visit_pairs = [(v.id, factories.make_visit_action(session, v).id) for v in visits]
     visit_pairs.append((visit_pairs[0][0], visit_pairs[1][1]))
+    plans = []
+    for partnership in (world.ours, world.theirs):
+        with as_tenant(session, partnership.id):  # the services bind the session to their partnership
+            plans.append(build_plan(session, partnership, priorities=1, actions=1, milestones=1))
+    with all_tenants(session):
+        measures = {m.plan_id: m.id for m in session.scalars(select(SuccessMeasure))}
+    by_id |= {"plan_id": [p.plan_id for p in plans], "priority_id": [p.priority_ids[0] for p in plans],
+              "action_id": [p.action_ids[0] for p in plans],
+              "milestone_id": [next(iter(p.milestone_ids.values())) for p in plans],
+              "measure_id": [measures[p.plan_id] for p in plans],
+              "deployment_id": [make_deployment(session, a).id, make_deployment(session, theirs).id]}
     with all_tenants(session):
         # Used just now, so requests skip recording its last use: a write that the rollback after
         # each example would undo, so that every request of every example repeated it.
@@ -159,7 +174,8 @@ class SeededToken:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
 
-ID_KINDS = ("collaborative_id", "triad_id")
+ID_KINDS = ("collaborative_id", "triad_id", "plan_id", "priority_id", "action_id", "milestone_id", "measure_id",
+            "deployment_id")
 RECORD_KINDS = ("inspection_id", "indicator_id", "flag_id")  # a school's records, addressed by URN and id
 
 
@@ -168,7 +184,9 @@ def _is_urn(value: object) -> bool:
 
 
 def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    """A valid id as the schema says (1 to MAX_ID): only those are aimed at seeded records, so that a
+    case meant to be refused (an id out of range) stays out of range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 @schema.hook

@@ -43,12 +43,15 @@ class TestIfMatch:
         versioned = ["/schools/{urn}", "/schools/{urn}/inspections/{inspection_id}",
                      "/schools/{urn}/indicators/{indicator_id}", "/visits/{visit_id}",
                      "/visits/{visit_id}/actions/{action_id}", "/collaboratives/{collaborative_id}",
-                     "/triads/{triad_id}", "/clinics/{clinic_id}"]
+                     "/triads/{triad_id}", "/clinics/{clinic_id}", "/action-plans/{plan_id}",
+                     "/priorities/{priority_id}", "/plan-actions/{action_id}", "/success-measures/{measure_id}",
+                     "/support-deployments/{deployment_id}"]
         expected = {f"DELETE {p}" for p in versioned} | {
             f"{'PUT' if 'inspection' in p else 'PATCH'} {p}" for p in versioned}
         # Changed but never deleted (closed, reviewed or withdrawn instead), or removed but not changed.
         expected |= {"PATCH /clinics/{clinic_id}/agenda/{item_id}", "PATCH /actions/{action_id}",
-                     "PATCH /targets/{target_id}", "PATCH /flag-rules/{rule}", "DELETE /schools/{urn}/flags/{flag_id}"}
+                     "PATCH /targets/{target_id}", "PATCH /flag-rules/{rule}", "DELETE /schools/{urn}/flags/{flag_id}",
+                 "PATCH /milestones/{milestone_id}"}
         assert checked == expected
 
 

@@ -27,6 +27,7 @@ from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.models.base import utcnow
 from app.models.import_job import ImportJob, ImportKind, ImportStatus, ImportUpload
 from app.services.imports.gias import ImportSummary
+from app.services.imports.uploads import not_text
 from app.services.principal import Principal, bind
 
 if TYPE_CHECKING:
@@ -37,9 +38,6 @@ RECENT = 10
 SHOWN_SKIPS = 50
 CUT_OFF = "the server restarted before it finished; nothing was written to the register. Upload the file again"
 LA_CODE_MESSAGE = "an LA code is three digits, e.g. 874"
-# What a spreadsheet or a PDF begins with: a file of these is not a CSV whatever its name says.
-_NOT_TEXT = {b"PK\x03\x04": "an Excel workbook or another zip file", b"\xd0\xcf\x11\xe0": "an old Excel workbook",
-             b"%PDF": "a PDF"}
 
 
 @dataclass(frozen=True)
@@ -96,9 +94,8 @@ def summary_json(summary: ImportSummary) -> dict[str, Any]:
 
 
 def _not_csv(file_name: str, content: bytes) -> str | None:
-    for magic, what in _NOT_TEXT.items():
-        if content.startswith(magic):
-            return f"the selected file is {what}, not a CSV: save the GIAS extract as CSV and upload that"
+    if (what := not_text(content)) is not None:
+        return f"the selected file is {what}, not a CSV: save the GIAS extract as CSV and upload that"
     if not file_name.lower().endswith(".csv"):
         return "the selected file must be a CSV (GIAS's edubasealldata….csv)"
     return None

@@ -21,12 +21,11 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import date
-from pathlib import PureWindowsPath
 from typing import BinaryIO
 
-from app.errors import FieldError, ValidationFailed
 from app.models.action_plan import MilestoneStatus, PlanStatus
 from app.services.imports.gias_format import ENCODING_NAMES, sniff_encoding
+from app.services.imports.uploads import check_csv_upload
 from app.services.spreadsheets import FORMULA_START
 
 PLAN_COLUMNS = ("plan_title", "plan_start", "plan_end", "plan_status", "school_urn")
@@ -51,8 +50,6 @@ _WHOLE = re.compile(r"[0-9]{1,3}")
 STATUS_WORDS = {"green": MilestoneStatus.on_track.value, "amber": MilestoneStatus.at_risk.value,
                 "red": MilestoneStatus.off_track.value, "completed": MilestoneStatus.complete.value}
 ONGOING = "ongoing"
-_NOT_TEXT = {b"PK\x03\x04": "an Excel workbook or another zip file", b"\xd0\xcf\x11\xe0": "an old Excel workbook",
-             b"%PDF": "a PDF"}
 
 
 class CellError(ValueError):
@@ -190,20 +187,8 @@ def read_plan_status(cell: str) -> str:
 
 
 def check_upload(file_name: str | None, content: bytes) -> str:
-    """The uploaded file's own name, or 422 naming the `file` field: none chosen, empty, not a CSV."""
-    name = PureWindowsPath(file_name or "").name.strip()  # some browsers send C:\fakepath\...
-    problem = None
-    if not name:
-        problem = "select the plan's CSV file to upload"
-    elif not content:
-        problem = "the selected file is empty"
-    elif (what := next((w for magic, w in _NOT_TEXT.items() if content.startswith(magic)), None)) is not None:
-        problem = f"the selected file is {what}, not a CSV: in Excel use File > Save As > CSV UTF-8, and upload that"
-    elif not name.lower().endswith((".csv", ".txt")):
-        problem = "the selected file must be a CSV (a name ending .csv)"
-    if problem is not None:
-        raise ValidationFailed([FieldError("file", problem)])
-    return name[:255]
+    """The uploaded plan's own name, or 422 naming the `file` field."""
+    return check_csv_upload(file_name, content, nothing_chosen="select the plan's CSV file to upload")
 
 
 def read_rows(raw: BinaryIO, problems: list[tuple[int, str]], max_rows: int) -> list[tuple[int, dict[str, str]]]:

@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
-from pathlib import PureWindowsPath
 from typing import Any, BinaryIO
 
 from pydantic import ValidationError
@@ -32,6 +31,7 @@ from app.handlers import field_errors
 from app.models.indicator_bulk import IndicatorItem
 from app.services import indicators_bulk
 from app.services.imports.gias_format import ENCODING_NAMES, sniff_encoding
+from app.services.imports.uploads import check_csv_upload
 from app.services.indicators_bulk import BulkResult
 from app.services.principal import Principal, bind
 
@@ -43,8 +43,6 @@ MAX_ROWS = 100_000
 _YES, _NO = {"yes", "y", "true"}, {"no", "n", "false", ""}
 _NUMBER = re.compile(r"[-+]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|[-+]?\.[0-9]+")
 _DAY_FIRST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_NOT_TEXT = {b"PK\x03\x04": "an Excel workbook or another zip file", b"\xd0\xcf\x11\xe0": "an old Excel workbook",
-             b"%PDF": "a PDF"}
 
 
 class IndicatorFileError(ValidationFailed):
@@ -79,20 +77,8 @@ def require_importer(session: Session, *, by: Principal) -> None:
 
 
 def check_upload(file_name: str | None, content: bytes) -> str:
-    """The uploaded file's own name, or 422 naming the `file` field: none chosen, empty, not a CSV."""
-    name = PureWindowsPath(file_name or "").name.strip()  # some browsers send C:\fakepath\...
-    problem = None
-    if not name:
-        problem = "select a CSV file of figures to upload"
-    elif not content:
-        problem = "the selected file is empty"
-    elif (what := next((w for magic, w in _NOT_TEXT.items() if content.startswith(magic)), None)) is not None:
-        problem = f"the selected file is {what}, not a CSV: in Excel use File > Save As > CSV UTF-8, and upload that"
-    elif not name.lower().endswith((".csv", ".txt")):
-        problem = "the selected file must be a CSV (a name ending .csv)"
-    if problem is not None:
-        raise ValidationFailed([FieldError("file", problem)])
-    return name[:255]
+    """The uploaded file's own name, or 422 naming the `file` field."""
+    return check_csv_upload(file_name, content, nothing_chosen="select a CSV file of figures to upload")
 
 
 def import_file(session: Session, path: str | os.PathLike, *, by: Principal, dry_run: bool = False,

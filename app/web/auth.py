@@ -28,7 +28,7 @@ def sign_in_form(request: Request, next: str | None = None) -> Response:  # noqa
 @router.post("/sign-in", include_in_schema=False, summary="Public: check the password, start a session",
              dependencies=[PasswordCheck])
 def sign_in(request: Request, session: SessionDep, email: Annotated[str, Form()] = "",
-            password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/schools") -> Response:  # noqa: A002
+            password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/board") -> Response:  # noqa: A002
     """PUBLIC (CSRF-checked)."""
     errors: dict[str, str] = {}
     if not email.strip():

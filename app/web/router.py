@@ -8,6 +8,7 @@ from app.web import (
     account,
     audit,
     auth,
+    board,
     calendar,
     clinic_exports,
     clinic_items,
@@ -43,6 +44,7 @@ web_router.include_router(plan_files.router)  # before /action-plans/{plan_id}: 
 web_router.include_router(account.router)
 web_router.include_router(calendar.router)
 web_router.include_router(settings_people.router)
+web_router.include_router(board.router)
 web_router.include_router(schools.router)
 web_router.include_router(flags.router)
 web_router.include_router(settings_tokens.router)
@@ -66,7 +68,7 @@ web_router.include_router(support.router)
 
 @web_router.get("/", include_in_schema=False)
 def home() -> Response:
-    return RedirectResponse("/schools", status_code=303)
+    return RedirectResponse("/board", status_code=303)
 
 
 def render_error_page(request: Request, exc: AppError) -> Response:

@@ -121,5 +121,5 @@ def sign_in_url(request: Request) -> str:
 def safe_next(target: str | None) -> str:
     """Only follow a local path after sign-in, never another site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/schools"
+        return "/board"
     return target

@@ -48,7 +48,7 @@ def test_an_officer_adds_a_colleague_who_sets_a_password_and_signs_in(page, brow
         theirs.get_by_label("Work email address").fill("morgan.example@northfield.example")
         theirs.get_by_label("Password").fill("a long enough passphrase 42")
         theirs.get_by_role("button", name="Sign in").click()
-        expect(theirs).to_have_url(re.compile(r"/schools"))
+        expect(theirs).to_have_url(re.compile(r"/board"))
         expect(theirs.locator(".app-header__user")).to_have_text("Morgan Example")
         # The link worked once.
         theirs.goto(link)

@@ -24,7 +24,7 @@ def test_sign_in_sets_a_strict_session_cookie_and_redirects(client, world):
 
 def test_sign_in_never_follows_next_to_another_site(client, world):
     response = sign_in(client, world.officer.email, next_url="//evil.example/steal")
-    assert response.headers["location"] == "/schools"
+    assert response.headers["location"] == "/board"
 
 
 def test_wrong_password_shows_the_message_beside_the_field_and_keeps_the_email(client, world):

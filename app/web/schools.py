@@ -11,9 +11,13 @@ from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.errors import BadRequest
-from app.services import accounts, indicators, inspections, partnerships, schools
+from app.models.support import PROVIDER_KIND_WORDS
+from app.services import accounts, partnerships, school_profile, schools
 from app.services.principal import Principal
 from app.services.schools import SORT_CHOICES, UNCATEGORISED, SchoolFilters, SchoolPageResult
+from app.web import plans as plan_pages
+from app.web import support as support_pages
+from app.web import visits as visit_pages
 from app.web.htmx import is_fragment, render
 from app.web.security import WebPrincipal
 
@@ -33,6 +37,15 @@ _MESSAGES = {
 }
 # Where the error summary's links go: the field to fix, or the results when no field can fix it.
 _ANCHORS = {"cursor": "results", "page": "results", "limit": "results", "ofsted": "ofsted"}
+# The words and colours the profile's sections share with the pages of their own records.
+PROFILE_WORDS = {
+    "visit_kind": visit_pages.KIND_WORDS, "visit_status": visit_pages.STATUS_WORDS,
+    "milestone": plan_pages.STATUS_WORDS, "milestone_colours": plan_pages.STATUS_COLOURS,
+    "plan": plan_pages.PLAN_STATUS_WORDS, "plan_colours": plan_pages.PLAN_STATUS_COLOURS,
+    "badge_order": plan_pages.BADGE_ORDER,
+    "outcome": support_pages.OUTCOME_WORDS, "outcome_colours": support_pages.OUTCOME_COLOURS,
+    "provider_kind": PROVIDER_KIND_WORDS,
+}
 
 
 @dataclass
@@ -147,16 +160,20 @@ def list_schools(
     return render(request, "schools/list.html", context, block="results", status_code=400 if errors else 200)
 
 
-@router.get("/schools/{urn}", summary="One school: details, Ofsted history and indicators")
+@router.get("/schools/{urn}", summary="One school: its profile, from its register entry to its recent changes")
 def show_school(urn: str, request: Request, session: SessionDep, by: WebPrincipal) -> Response:
-    """A school of the caller's partnership; any other URN is the 404 page."""
+    """A school of the caller's partnership; any other URN is the 404 page. Each section of the
+    profile is one the caller may read (app.services.school_profile)."""
     school = schools.get(session, urn, by=by)
+    profile = school_profile.build(session, school, by=by)
     context = {
         "active_nav": "schools",
         "school": school,
-        "history": inspections.list_for_school(session, school, by=by),
-        "figures": indicators.list_for_school(session, school, by=by),
-        "scheme": partnerships.current(session, by=by).category_scheme,
+        "history": profile.history,
+        "figures": profile.figures,
+        "profile": profile,
+        "scheme": profile.partnership.category_scheme,
+        "words": PROFILE_WORDS,
         **_chrome(session, by),
     }
     return render(request, "schools/show.html", context)

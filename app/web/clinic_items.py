@@ -30,6 +30,10 @@ router = APIRouter(tags=["web: clinics"])
 
 ClinicId = Path(ge=1, le=MAX_ID)
 RowId = Path(ge=1, le=MAX_ID)
+# One Path() per parameter name: FastAPI names a shared one after the first parameter that used it,
+# so the actions' and targets' ids had been read as a missing `item_id` (422 on every update).
+ActionId = Path(ge=1, le=MAX_ID)
+TargetId = Path(ge=1, le=MAX_ID)
 ITEM_FIELDS = ("explanation", "minutes")
 ITEM_LABELS = {"explanation": "The officer's explanation", "minutes": "Minutes"}
 ACTION_FIELDS = ("text", "urn", "owner", "due_on")
@@ -129,7 +133,7 @@ def add_action(request: Request, session: SessionDep, by: WebPrincipal, data: Fo
 
 @router.post("/clinics/{clinic_id}/actions/{action_id}", summary="Close, drop or reopen an action")
 def update_action(request: Request, session: SessionDep, by: WebPrincipal, data: FormData,
-                  clinic_id: int = ClinicId, action_id: int = RowId) -> Response:
+                  clinic_id: int = ClinicId, action_id: int = ActionId) -> Response:
     form = Form.typed(data, ("status", "note"))
     clinics.get(session, clinic_id, by=by)
     with attempt(session, form):
@@ -151,7 +155,7 @@ def add_target(request: Request, session: SessionDep, by: WebPrincipal, data: Fo
 
 @router.post("/clinics/{clinic_id}/targets/{target_id}", summary="Review a target at this clinic")
 def review_target(request: Request, session: SessionDep, by: WebPrincipal, data: FormData,
-                  clinic_id: int = ClinicId, target_id: int = RowId) -> Response:
+                  clinic_id: int = ClinicId, target_id: int = TargetId) -> Response:
     form = Form.typed(data, ("review", "met"))
     clinics.get(session, clinic_id, by=by)
     with attempt(session, form):

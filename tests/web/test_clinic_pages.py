@@ -114,6 +114,25 @@ def test_actions_are_added_in_place(signed_in, session, world):
     assert refused.status_code == 422 and 'value="Kept owner"' in refused.text
 
 
+def test_an_action_is_closed_from_the_page_and_a_targets_id_is_read(signed_in, session, world):
+    """The forms on each action's and target's row reach their routes (their ids had once been read
+    as a missing `item_id`: a 422 error page for every update)."""
+    schools = flagged(session, world, 1)
+    clinic = opened(signed_in, session)
+    token = csrf_from(signed_in.get(f"/clinics/{clinic.id}").text)
+    signed_in.post(f"/clinics/{clinic.id}/actions", data={"csrf_token": token, "text": "Commission a review",
+                   "urn": schools[0].urn, "owner": "Head of school improvement", "due_on": "2026-12-01"})
+    page = signed_in.get(f"/clinics/{clinic.id}").text
+    action = re.search(rf'action="/clinics/{clinic.id}/actions/(\d+)"', page).group(1)
+    closed = signed_in.post(f"/clinics/{clinic.id}/actions/{action}", follow_redirects=False,
+                            data={"csrf_token": token, "version": "1", "status": "done", "note": "Review booked"})
+    assert closed.status_code == 303, closed.text
+    assert "Review booked" in signed_in.get(f"/clinics/{clinic.id}").text
+    missing = signed_in.post(f"/clinics/{clinic.id}/targets/999999", follow_redirects=False,
+                             data={"csrf_token": token, "version": "1", "review": "On track", "met": "true"})
+    assert missing.status_code == 404, missing.text
+
+
 def test_the_agenda_downloads_as_a_spreadsheet(signed_in, session, world):
     flagged(session, world, 2)
     clinic = opened(signed_in, session)

@@ -75,7 +75,7 @@ def upload_gias(request: Request, session: SessionDep, by: WebPrincipal, runner:
     if form.refused or job is None:
         return _upload_page(request, session, by, runner, form)
     background.add_task(runner.check, job.id, by)  # after the commit: the job's row is there to read
-    return redirect(request, f"{PAGE}/{job.id}")
+    return redirect(request, f"{PAGE}/{job.id}", banner=f"{job.file_name} was uploaded: it is being checked")
 
 
 def _job_page(request: Request, session: Session, by: Principal, view: import_jobs.JobView,
@@ -109,7 +109,7 @@ def apply_gias(job_id: str, request: Request, session: SessionDep, by: WebPrinci
     if form.refused or job is None:
         return _job_page(request, session, by, import_jobs.get(session, job_id, by=by, runner=runner), form)
     background.add_task(runner.apply, job.id, by)
-    return redirect(request, f"{PAGE}/{job.id}")
+    return redirect(request, f"{PAGE}/{job.id}", banner=f"{job.file_name} is being applied")
 
 
 @router.post(PAGE + "/{job_id}/discard", summary="Discard a checked GIAS file")

@@ -86,6 +86,7 @@ def test_upload_check_confirm_apply(signed_in, session, world, tmp_path):
     assert applied.status_code == 303 and applied.headers["location"] == f"{PAGE}/{job_id}"
     done = signed_in.get(f"{PAGE}/{job_id}")
     assert "Applied to the register" in text_of(done.text)
+    assert "edubasealldata.csv is being applied" in text_of(done.text)  # the banner, once
     assert 'data-count="created">2<' in done.text
     assert urns(session) == before | {"300001", "300002"}
     job = stored(session, job_id)

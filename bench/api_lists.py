@@ -16,10 +16,12 @@ national partnership:
   (the triad of the newest triad review) and ``/api/v1/audit-events``: the first page of each (50);
 - ``GET /api/v1/action-plans``, the partnership plan's ``/api/v1/action-plans/{id}/milestones`` (first
   page, and ``?overdue=true``), ``/api/v1/support-deployments``, ``/api/v1/reports/support-data-quality``
-  (first pages, 50) and ``/api/v1/reports/support-review`` (the current academic year).
+  (first pages, 50) and ``/api/v1/reports/support-review`` (the current academic year);
+- issue 10's ``GET /api/v1/groups`` (ours only: the baseline has no groups), with an alliance of 30 of
+  the partnership's schools made through the API first if the data has none.
 
-``--lists schools``, ``--lists peer-review`` or ``--lists plans-support`` measures one group only
-(default: all three).
+``--lists schools``, ``--lists peer-review``, ``--lists plans-support`` or ``--lists groups`` measures
+one group only (default: all of them).
 
 Before measuring, each API request is sent to both apps once and the answers must parse to the
 same JSON (otherwise the script stops): the baseline does the same work, not less.
@@ -30,7 +32,7 @@ round's figures, the ratio ours/raw, the targets (every list under 50 ms p50; AP
 
     .venv/bin/python -m app migrate && .venv/bin/python -m app generate --scale national
     .venv/bin/python bench/api_lists.py [--database-url URL] [--seconds 10] [--warmup 3] [--rounds 2]
-        [--lists all|schools|peer-review|plans-support]
+        [--lists all|schools|peer-review|plans-support|groups]
 """
 
 import argparse
@@ -76,8 +78,8 @@ PEER_REVIEW = ("collaboratives", "triads", "visits", "triad's visits", "audit ev
 PLANS_SUPPORT = ("action plans", "plan's milestones", "plan's milestones ?overdue=true", "support deployments",
                  "support data quality", "support review")
 API_ENDPOINTS = ("list", "list ?phase=primary", "list page 2", "school", *PEER_REVIEW, *PLANS_SUPPORT)
-LISTS = ("list", "list ?phase=primary", "list page 2", "html /schools", *PEER_REVIEW, *PLANS_SUPPORT)
-GROUPS = ("all", "schools", "peer-review", "plans-support")
+LISTS = ("list", "list ?phase=primary", "list page 2", "html /schools", *PEER_REVIEW, *PLANS_SUPPORT, "groups")
+GROUPS = ("all", "schools", "peer-review", "plans-support", "groups")
 
 
 # --- load generators ---------------------------------------------------------------------------
@@ -262,6 +264,23 @@ def plans_support_requests(project_url: str, token: str) -> dict[str, str]:
             "support review": "/api/v1/reports/support-review"}
 
 
+def groups_requests(project_url: str, token: str) -> dict[str, str]:
+    """The groups list (issue 10). The generator makes no groups: an alliance of 30 of the
+    partnership's open schools is made through the API the first time."""
+    auth = {"Authorization": f"Bearer {token}"}
+    found = httpx.get(f"{project_url}/api/v1/groups", headers=auth, timeout=600.0)
+    found.raise_for_status()
+    if not found.json()["items"]:
+        schools = httpx.get(f"{project_url}/api/v1/schools", params={"status": "open", "limit": "30"}, headers=auth,
+                            timeout=600.0)
+        schools.raise_for_status()
+        made = httpx.post(f"{project_url}/api/v1/groups", headers=auth, timeout=600.0,
+                          json={"name": "Bench alliance", "kind": "alliance",
+                                "schools": [school["urn"] for school in schools.json()["items"]]})
+        made.raise_for_status()
+    return {"groups": "/api/v1/groups"}
+
+
 def _difference(a: object, b: object, path: str = "") -> str | None:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b)):
@@ -349,6 +368,9 @@ def main() -> None:
             auth = {"Authorization": f"Bearer {partnership['token']}"}
             for endpoint, path in paths.items():
                 plans.append((kind, endpoint, path, auth, True))
+            if args.lists in ("all", "groups"):
+                for endpoint, path in groups_requests(project.url, partnership["token"]).items():
+                    plans.append((kind, endpoint, path, auth, False))
             if args.lists in ("all", "schools"):
                 cookie = sign_in(project.url, args.database_url, partnership["slug"])
                 plans.append((kind, "html /schools", "/schools", cookie, False))

@@ -9,6 +9,7 @@ glossary's lead role codes, so that /my-milestones lists what those roles lead a
 clinic opened from the region's current flags (so the clinic's agenda holds every red and amber school).
 Issue 9's pages: the plans list (with its roll-ups and the schools needing a plan), the partnership's
 own plan, /my-milestones, the support deployments, their data-quality report and the support review.
+Issue 10's group dashboard: an alliance of 30 of the partnership's schools, made here once.
 
 For each page, through the whole app in process (session cookie, CSRF, templates), ``--repeat``
 times: the server time of one request (median, p90, max), and the first request's (before any
@@ -94,6 +95,7 @@ def _targets(engine, partnership_id: int, officer_email: str) -> dict[str, str]:
             clinics.update(session, clinic.id, ClinicUpdate(status="in_session"), if_match=etag(clinic.version),
                            by=by)
         clinic_id = clinic.id
+        group_id = _bench_group(session, by)
     return {
         "schools list": "/schools",
         "collaboratives": f"/collaboratives?academic_year={year}",
@@ -108,7 +110,24 @@ def _targets(engine, partnership_id: int, officer_email: str) -> dict[str, str]:
         "support deployments": "/support",
         "support data quality": "/support/data-quality",
         "support review": "/reports/support-review",
+        "group dashboard": f"/groups/{group_id}",
     }
+
+
+def _bench_group(session, by) -> int:  # noqa: ANN001
+    """An alliance of 30 of the partnership's schools (the generator makes no groups), made once."""
+    from app.models.group import SchoolGroup
+    from app.models.group_api import GroupCreate
+    from app.models.school import School
+    from app.services import groups
+    from app.services.principal import bind
+
+    bind(session, by)  # the tenant guard then reads this partnership's rows
+    found = session.scalar(select(SchoolGroup.id).where(SchoolGroup.name == "Bench alliance"))
+    if found is not None:
+        return found
+    urns = list(session.scalars(select(School.urn).where(School.status == "open").order_by(School.urn).limit(30)))
+    return groups.create(session, GroupCreate(name="Bench alliance", kind="alliance", schools=urns), by=by).group.id
 
 
 def _signed_in(client: TestClient, email: str, password: str) -> None:

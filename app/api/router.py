@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from app.api import audit, clinics, collaboratives, flags, indicators_bulk, school_records, schools, triads, visits
 from app.api.action_plans import router as action_plans_router
 from app.api.deps import api_principal
+from app.api.groups import router as groups_router
 from app.api.problems import problem_responses
 from app.api.reports import router as reports_router
 from app.api.support import router as support_router
@@ -26,3 +27,4 @@ api_router.include_router(clinics.router)
 api_router.include_router(reports_router)
 api_router.include_router(action_plans_router)
 api_router.include_router(support_router)
+api_router.include_router(groups_router)

@@ -23,6 +23,7 @@ from app.models.base import TenantScoped
 from app.models.clinic import Clinic, ClinicAction, ClinicAgendaItem, ClinicTarget
 from app.models.collaborative import Collaborative, CollaborativeSchool, Triad, TriadSchool
 from app.models.flag import FlagRuleSetting, FlagStamp, FlagStampPending, ManualFlag, NationalFigure, ReviewJudgement
+from app.models.group import GroupStage, GroupTarget, RouteMap, SchoolGroup, SchoolGroupMember
 from app.models.import_job import ImportJob, ImportUpload
 from app.models.indicator import Indicator
 from app.models.inspection import Inspection
@@ -44,6 +45,8 @@ __all__ = [
     "FlagRuleSetting",
     "FlagStamp",
     "FlagStampPending",
+    "GroupStage",
+    "GroupTarget",
     "ImportJob",
     "ImportUpload",
     "Indicator",
@@ -59,7 +62,10 @@ __all__ = [
     "PlanPriority",
     "PlanRoleHolder",
     "ReviewJudgement",
+    "RouteMap",
     "School",
+    "SchoolGroup",
+    "SchoolGroupMember",
     "SecurityEvent",
     "SignInAttempt",
     "SuccessMeasure",

@@ -15,6 +15,7 @@ from app.web import (
     clinics,
     collaboratives,
     flags,
+    groups,
     imports,
     indicators_import,
     milestones,
@@ -64,6 +65,7 @@ web_router.include_router(plan_items.router)
 web_router.include_router(milestones.router)
 web_router.include_router(reports_router)
 web_router.include_router(support.router)
+web_router.include_router(groups.router)
 
 
 @web_router.get("/", include_in_schema=False)

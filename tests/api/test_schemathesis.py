@@ -39,6 +39,7 @@ from app.main import create_app
 from app.models.account import ApiToken
 from app.models.action_plan import SuccessMeasure
 from app.models.base import utcnow
+from app.models.group import SchoolGroup, SchoolGroupMember
 from app.models.types import MAX_ID
 from app.security import new_api_token
 from tests import factories, flag_setup
@@ -139,6 +140,15 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
               "milestone_id": [next(iter(p.milestone_ids.values())) for p in plans],
               "measure_id": [measures[p.plan_id] for p in plans],
               "deployment_id": [make_deployment(session, a).id, make_deployment(session, theirs).id]}
+    with all_tenants(session):  # a group of each partnership (school A and B in ours), at version 1
+        groups = [SchoolGroup(partnership_id=world.ours.id, name="Seeded alliance", kind="alliance", version=1),
+                  SchoolGroup(partnership_id=world.theirs.id, name="Their alliance", kind="alliance", version=1)]
+        session.add_all(groups)
+        session.flush()
+        session.add_all([SchoolGroupMember(partnership_id=world.ours.id, group_id=groups[0].id, school_id=school.id)
+                         for school in (a, b)])
+        session.flush()
+    by_id["group_id"] = [g.id for g in groups]
     with all_tenants(session):
         # Used just now, so requests skip recording its last use: a write that the rollback after
         # each example would undo, so that every request of every example repeated it.
@@ -175,7 +185,7 @@ class SeededToken:
 
 
 ID_KINDS = ("collaborative_id", "triad_id", "plan_id", "priority_id", "action_id", "milestone_id", "measure_id",
-            "deployment_id")
+            "deployment_id", "group_id")
 RECORD_KINDS = ("inspection_id", "indicator_id", "flag_id")  # a school's records, addressed by URN and id
 
 

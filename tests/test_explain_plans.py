@@ -15,7 +15,7 @@ import pytest
 from app.db import as_tenant
 from app.models.action_plan_api import ActionCreate, MilestoneCreate, PlanCreate, PriorityCreate
 from app.models.flag import ReviewJudgement
-from app.services import accounts, action_plans, plan_items, plan_milestones, plan_tree
+from app.services import accounts, action_plans, plan_items, plan_milestones, plan_overview, plan_roles, plan_tree
 from app.services.action_plans import PlanFilters
 from app.services.plan_milestones import MilestoneFilters
 from tests import factories
@@ -129,3 +129,20 @@ def test_the_schools_that_need_a_plan(session, engine, filled):
     by, _ = filled
     assert action_plans.schools_needing_plan(session, by=by)
     assert_indexed(plans(session, engine, lambda: action_plans.schools_needing_plan(session, by=by)))
+
+
+def test_what_a_person_leads(session, engine, filled, world):
+    """/my-milestones reaches the milestones from the codes' actions (ix_plan_milestone_lead),
+    never by reading every milestone of the partnership through a plan index."""
+    head = factories.make_user(session, world.ours, "viewer")
+    plan_roles.set_holder_codes(session, head.id, ["HSI"], by=accounts.operator(world.ours))
+    by = accounts.principal_for(session, head, world.ours.id)
+    led = plan_overview.led_by_me(session, by=by, per_page=2, today=TODAY)
+    assert led.total and len(led.rows) == 2
+    found = plans(session, engine, lambda: plan_overview.led_by_me(session, by=by, per_page=2, today=TODAY))
+    assert_indexed(found)
+    if engine.dialect.name == "sqlite":
+        steps = [step for _, all_steps in found for step in all_steps if " plan_milestone " in f"{step} "]
+        assert any("ix_plan_milestone_lead" in step for step in steps), steps
+        assert not any("ix_plan_milestone_plan_due" in step or "ix_plan_milestone_partnership_plan" in step
+                       for step in steps), steps

@@ -82,8 +82,14 @@ class LedPage:
 def led_by_me(session: Session, *, by: Principal, page: int = 1, per_page: int | None = 25,
               today: date | None = None) -> LedPage:
     """The milestones not complete, of plans not closed, whose action one of the codes the caller
-    holds leads: overdue first, then by due date (the ongoing ones last). Five queries at most,
-    whatever the number: the codes held, the glossary, the count, the page, the page's leads."""
+    holds leads: overdue first, then by due date (the ongoing ones last). Four queries, whatever
+    the number: the codes held, the page with the count of them all (a window over the same
+    selection), the page's leads, and the glossary's partnership; one more to find the last page
+    when `page` is past it.
+
+    The milestones are reached from the lead codes (ix_plan_action_lead_code, then
+    ix_plan_milestone_lead on the action), never by reading every milestone of the partnership;
+    a plan not closed is a list of ids the planner looks each row up in."""
     bind(session, by)
     by.require_read()
     today = today or date.today()
@@ -92,34 +98,59 @@ def led_by_me(session: Session, *, by: Principal, page: int = 1, per_page: int |
     codes = plan_roles.ordered(partnership, plan_roles.held_codes(session, by))
     if not codes:
         return LedPage([], [], 0, 1, 1, per_page, titles)
-    led = select(PlanActionLead.action_id).where(PlanActionLead.code.in_(sorted(codes)))
-    wanted = (PlanMilestone.action_id.in_(led), PlanMilestone.status != MilestoneStatus.complete.value,
-              ActionPlan.status != PlanStatus.closed.value)
-    total = session.scalar(select(func.count(PlanMilestone.id))
-                           .join(ActionPlan, ActionPlan.id == PlanMilestone.plan_id).where(*wanted)) or 0
+    rows, total = _led_page(session, codes, page, per_page, today)
     pages = 1 if per_page is None else max(1, -(-total // per_page))
+    if not rows and page > 1:  # past the last page: the count says which is the last
+        total = session.scalar(select(func.count(PlanMilestone.id)).where(*_led(codes))) or 0
+        pages = 1 if per_page is None else max(1, -(-total // per_page))
+        rows, total = _led_page(session, codes, pages, per_page, today) if total else ([], 0)
+        page = pages
     page = min(max(page, 1), pages)
-    stmt = (select(PlanMilestone, ActionPlan.title, PlanAction.priority_id, PlanPriority.number, PlanAction.number,
-                   PlanAction.description)
-            .join(ActionPlan, ActionPlan.id == PlanMilestone.plan_id)
-            .join(PlanAction, PlanAction.id == PlanMilestone.action_id)
-            .join(PlanPriority, PlanPriority.id == PlanAction.priority_id)
-            .where(*wanted)
-            .order_by(case((overdue_condition(today), 0), else_=1), PlanMilestone.due_on.is_(None),
-                      PlanMilestone.due_on, PlanMilestone.id))
-    if per_page is not None:
-        stmt = stmt.offset((page - 1) * per_page).limit(per_page)
-    rows = [LedMilestone(m, m.plan_id, *rest) for m, *rest in session.execute(stmt)] if total else []
     action_ids = sorted({row.milestone.action_id for row in rows})
     if action_ids:
         leads: dict[int, list[str]] = {}
+        # By the page's plans as well as its actions: the plan is what the leads are indexed by.
         for action_id, code in session.execute(select(PlanActionLead.action_id, PlanActionLead.code)
-                                               .where(PlanActionLead.action_id.in_(action_ids))
+                                               .where(PlanActionLead.plan_id.in_({row.plan_id for row in rows}),
+                                                      PlanActionLead.action_id.in_(action_ids))
                                                .order_by(PlanActionLead.action_id, PlanActionLead.position)):
             leads.setdefault(action_id, []).append(code)
         for row in rows:
             row.leads = leads.get(row.milestone.action_id, [])
     return LedPage(codes, rows, total, page, pages, per_page, titles)
+
+
+def _led(codes: list[str]) -> tuple:
+    """WHERE: not complete, of a plan not closed, its action led by one of `codes`."""
+    led = select(PlanActionLead.action_id).where(PlanActionLead.code.in_(sorted(codes)))
+    open_plans = select(ActionPlan.id).where(ActionPlan.status != PlanStatus.closed.value)
+    return (PlanMilestone.action_id.in_(led), PlanMilestone.status != MilestoneStatus.complete.value,
+            PlanMilestone.plan_id.in_(open_plans))
+
+
+def _led_page(session: Session, codes: list[str], page: int, per_page: int | None,
+              today: date) -> tuple[list[LedMilestone], int]:
+    """One page of the led milestones, and how many there are in all: the page is chosen on the
+    milestones alone (with the count as a window over them), then joined to its plans and actions.
+    None of them is complete, so overdue (plan_tree.overdue_condition) is "due before today" and
+    ordering by due date, the ongoing ones last, puts the overdue first; the overdue test stays
+    in the order so that the two cannot drift apart."""
+    order = (case((overdue_condition(today), 0), else_=1), PlanMilestone.due_on.is_(None), PlanMilestone.due_on,
+             PlanMilestone.id)
+    chosen = select(PlanMilestone.id, func.count().over().label("total")).where(*_led(codes)).order_by(*order)
+    if per_page is not None:
+        chosen = chosen.offset((max(page, 1) - 1) * per_page).limit(per_page)
+    chosen = chosen.subquery()
+    found = session.execute(
+        select(PlanMilestone, ActionPlan.title, PlanAction.priority_id, PlanPriority.number, PlanAction.number,
+               PlanAction.description, chosen.c.total)
+        .join(chosen, chosen.c.id == PlanMilestone.id)
+        .join(ActionPlan, ActionPlan.id == PlanMilestone.plan_id)
+        .join(PlanAction, PlanAction.id == PlanMilestone.action_id)
+        .join(PlanPriority, PlanPriority.id == PlanAction.priority_id)
+        .order_by(*order)).all()
+    total = found[0][-1] if found else 0
+    return [LedMilestone(m, m.plan_id, *rest[:-1]) for m, *rest in found], total
 
 
 def officer_names(session: Session, *, by: Principal) -> list[str]:

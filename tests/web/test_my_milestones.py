@@ -58,6 +58,9 @@ def test_paged_with_a_show_all(signed_in, session, world):
     assert len(re.findall(r'#milestone-\d+">', second.text)) == 8
     everything = signed_in.get("/my-milestones?page=all")
     assert len(re.findall(r'#milestone-\d+">', everything.text)) == 33
+    past = signed_in.get("/my-milestones?page=9")  # past the end (a bookmark from before): the last page
+    assert past.status_code == 200 and "33 milestones, page 2 of 2" in past.text
+    assert re.findall(r'#milestone-\d+">', past.text) == re.findall(r'#milestone-\d+">', second.text)
     bad = signed_in.get("/my-milestones?page=seven")
     assert bad.status_code == 400 and "That page link is out of date" in bad.text
 

@@ -9,7 +9,8 @@ glossary's lead role codes, so that /my-milestones lists what those roles lead a
 clinic opened from the region's current flags (so the clinic's agenda holds every red and amber school).
 Issue 9's pages: the plans list (with its roll-ups and the schools needing a plan), the partnership's
 own plan, /my-milestones, the support deployments, their data-quality report and the support review.
-Issue 10's group dashboard: an alliance of 30 of the partnership's schools, made here once.
+Issue 10's school profile (of a school that hosted a triad visit) and group dashboard (an alliance of
+30 of the partnership's schools, made here once).
 
 For each page, through the whole app in process (session cookie, CSRF, templates), ``--repeat``
 times: the server time of one request (median, p90, max), and the first request's (before any
@@ -48,6 +49,7 @@ from app.models.clinic import Clinic  # noqa: E402
 from app.models.clinic_api import ClinicCreate, ClinicUpdate  # noqa: E402
 from app.models.collaborative import Collaborative, Triad  # noqa: E402
 from app.models.partnership import Partnership  # noqa: E402
+from app.models.school import School  # noqa: E402
 from app.models.visit import TriadVisit, VisitAction  # noqa: E402
 from app.services import accounts, clinics, partnerships  # noqa: E402
 from app.services.concurrency import etag  # noqa: E402
@@ -82,6 +84,9 @@ def _targets(engine, partnership_id: int, officer_email: str) -> dict[str, str]:
             triad = session.scalars(select(Triad).where(Triad.collaborative_id == collaborative.id)).first()
             visit_id = session.scalar(select(TriadVisit.id).join(VisitAction, VisitAction.visit_id == TriadVisit.id)
                                       .where(TriadVisit.partnership_id == partnership_id).limit(1))
+            # The school profile of a school that hosted that visit: its triads, visits and flags.
+            host_urn = session.scalar(select(School.urn).join(TriadVisit, TriadVisit.school_id == School.id)
+                                      .where(TriadVisit.id == visit_id))
             user = session.scalars(select(User).where(User.email == officer_email)).one()
             plan_id = session.scalar(select(ActionPlan.id).where(ActionPlan.partnership_id == partnership_id,
                                                                  ActionPlan.school_id.is_(None))
@@ -98,6 +103,7 @@ def _targets(engine, partnership_id: int, officer_email: str) -> dict[str, str]:
         group_id = _bench_group(session, by)
     return {
         "schools list": "/schools",
+        "school profile": f"/schools/{host_urn}",
         "collaboratives": f"/collaboratives?academic_year={year}",
         "collaborative board": f"/collaboratives/{collaborative.id}",
         "triad": f"/triads/{triad.id}",
@@ -118,7 +124,6 @@ def _bench_group(session, by) -> int:  # noqa: ANN001
     """An alliance of 30 of the partnership's schools (the generator makes no groups), made once."""
     from app.models.group import SchoolGroup
     from app.models.group_api import GroupCreate
-    from app.models.school import School
     from app.services import groups
     from app.services.principal import bind
 

@@ -33,6 +33,9 @@ echo "==> the pages of peer review, red flags, clinics, action plans and support
 DATABASE_URL="$URL" $PY bench/pages.py
 DATABASE_URL="$URL" $PY bench/pages.py --slug bench-national
 
+echo "==> the partnership board (80 schools and the region), with its filtered fragment"
+DATABASE_URL="$URL" $PY bench/board.py --results "bench/results/board$suffix.json"
+
 echo "==> red flags"
 $PY bench/flags.py --database-url "$URL" --results "bench/results/flags$suffix.json"
 
@@ -50,6 +53,8 @@ echo "==> load: 50 clients, read-only then 80/20 mixed, one worker"
 $PY bench/load.py --database-url "$URL" --results "bench/results/load$suffix.json"
 echo "==> load on action plans and support deployments: 50 clients, read-only then 80/20 mixed, one worker"
 $PY bench/load_plans.py --database-url "$URL" --results "bench/results/load_plans$suffix.json"
+echo "==> load on groups and their dashboards: 50 clients, read-only then 80/20 mixed, one worker"
+$PY bench/load_groups.py --database-url "$URL" --results "bench/results/load_groups$suffix.json"
 if [ -n "$suffix" ]; then
   echo "==> load on PostgreSQL with 4 workers"
   $PY bench/load.py --database-url "$URL" --workers 4 --results "bench/results/load-postgresql-4-workers.json"

@@ -45,13 +45,10 @@ from bench.common import (  # noqa: E402
     RESULTS,
     can_pin,
     load_tokens,
-    machine,
-    pin_this_process,
-    project_server,
     tokens_file_for,
     write_results,
 )
-from bench.load_plans import LOCKED, _check, _ids, _paged, _patch  # noqa: E402
+from bench.load_plans import LOCKED, _check, _ids, _paged, _patch, serve_and_measure  # noqa: E402
 
 GROUP_READS = 0.5  # of the reads: the rest is bench/load.py's usual mix
 GROUPS_PER_PARTNERSHIP = 8
@@ -229,20 +226,9 @@ def main() -> None:
 
     tokens = load_tokens(args.tokens or tokens_file_for(args.database_url))
     tenants = [GroupTenant(t.slug, t.token) for t in load.tenants_from(tokens, args.partnership)]
-    log = RESULTS / "project-load-groups.log.tmp"
-    server = project_server(args.database_url, workers=args.workers, cpu=0, log=log)
-    server.wait_ready()
-    if can_pin():
-        pin_this_process(1)
-    info = machine()
-    try:
-        runs = asyncio.run(measure(server.url, tenants, seconds=args.seconds, clients=args.clients))
-    finally:
-        server.stop()
-    locked_in_log = log.read_text(errors="replace").count(LOCKED)
-    assessment = load.assess(runs)
-    assessment["database_is_locked"] = locked_in_log + sum(r["database_is_locked_answers"] for r in runs.values())
-    assessment["meets"]["no_database_is_locked"] = assessment["database_is_locked"] == 0
+    runs, assessment, info, locked_in_log = serve_and_measure(
+        args.database_url, args.workers, "project-load-groups.log.tmp",
+        lambda url: measure(url, tenants, seconds=args.seconds, clients=args.clients))
     write_results(args.results, {
         "benchmark": "load: 50 API clients on groups and their dashboards (with the usual mix), "
                      "read-only then 80% reads / 20% writes",

@@ -36,6 +36,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -338,6 +339,28 @@ async def measure(base_url: str, tenants: list[PlanTenant], *, seconds: float, c
     return runs
 
 
+def serve_and_measure(database_url: str, workers: int, log_name: str,
+                      work: Callable[[str], Awaitable[dict]]) -> tuple[dict, dict, dict, int]:
+    """Serve the project (on CPU 0, the clients on CPU 1 where they can be pinned), run `work`
+    against it and judge the runs by bench/load.py's targets, "database is locked" counted in the
+    answers and the server's log: (runs, assessment, machine, locked in the log)."""
+    log = RESULTS / log_name
+    server = project_server(database_url, workers=workers, cpu=0, log=log)
+    server.wait_ready()
+    if can_pin():
+        pin_this_process(1)
+    info = machine()
+    try:
+        runs = asyncio.run(work(server.url))
+    finally:
+        server.stop()
+    locked_in_log = log.read_text(errors="replace").count(LOCKED)
+    assessment = load.assess(runs)
+    assessment["database_is_locked"] = locked_in_log + sum(r["database_is_locked_answers"] for r in runs.values())
+    assessment["meets"]["no_database_is_locked"] = assessment["database_is_locked"] == 0
+    return runs, assessment, info, locked_in_log
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="serve the project on this (generated) database")
@@ -351,20 +374,9 @@ def main() -> None:
 
     tokens = load_tokens(args.tokens or tokens_file_for(args.database_url))
     tenants = [PlanTenant(t.slug, t.token) for t in load.tenants_from(tokens, args.partnership)]
-    log = RESULTS / "project-load-plans.log.tmp"
-    server = project_server(args.database_url, workers=args.workers, cpu=0, log=log)
-    server.wait_ready()
-    if can_pin():
-        pin_this_process(1)
-    info = machine()
-    try:
-        runs = asyncio.run(measure(server.url, tenants, seconds=args.seconds, clients=args.clients))
-    finally:
-        server.stop()
-    locked_in_log = log.read_text(errors="replace").count(LOCKED)
-    assessment = load.assess(runs)
-    assessment["database_is_locked"] = locked_in_log + sum(r["database_is_locked_answers"] for r in runs.values())
-    assessment["meets"]["no_database_is_locked"] = assessment["database_is_locked"] == 0
+    runs, assessment, info, locked_in_log = serve_and_measure(
+        args.database_url, args.workers, "project-load-plans.log.tmp",
+        lambda url: measure(url, tenants, seconds=args.seconds, clients=args.clients))
     results = {
         "benchmark": "load: 50 API clients on action plans and support deployments (with the usual mix), "
                      "read-only then 80% reads / 20% writes",

@@ -1,8 +1,9 @@
 """A lead headteacher's term in a real browser: the collaborative's board, a triad, a visit record
-edited in place (htmx, no reload), an action added and marked done, and a colleague's save at the
-same moment shown beside theirs, not lost. axe-core on every page."""
+edited in place (htmx, no reload), an action added and marked done, a draft completed and submitted,
+and a colleague's save at the same moment shown beside theirs, not lost. axe-core on every page."""
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -129,3 +130,48 @@ def test_two_people_saving_one_section_lose_nothing(browser, live_server):
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_lead_completes_a_draft_record_in_place_and_submits_it(page, live_server):
+    sign_in(page, live_server, _lead(live_server))
+    url = _draft_visit_url(page)
+    page.goto(url)
+    expect(page.locator(".govuk-tag", has_text="Draft").first).to_be_visible()
+    page.evaluate("window.__noReload = true")
+
+    # The visit has happened: today's date, in the triad's year (the server's clock, as the rule's).
+    details = page.locator("#section-details")
+    details.get_by_role("link", name=re.compile("Change")).click()
+    details.get_by_label("Date of the visit").fill(date.today().isoformat())
+    if not details.get_by_label("Headteacher 1").input_value():
+        details.get_by_label("Headteacher 1").fill("A visiting headteacher")
+    details.get_by_role("button", name=re.compile("Save")).click()
+    expect(details).to_contain_text(f"{date.today().day} {date.today():%B %Y}")
+    if page.locator("#section-areas").get_by_text("No focus areas chosen yet.").count():
+        areas = page.locator("#section-areas")
+        areas.get_by_role("link", name=re.compile("Change")).click()
+        areas.locator(".govuk-checkboxes__input").first.check()
+        areas.get_by_role("button", name=re.compile("Save")).click()
+        expect(areas.locator("table")).to_be_visible()
+
+    findings = page.locator("#section-findings")
+    findings.get_by_role("link", name=re.compile("Change")).click()
+    findings.get_by_label("Priorities for support").fill("Phonics training for the new reception staff")
+    findings.get_by_role("button", name=re.compile("Save")).click()
+    expect(findings).to_contain_text("Phonics training for the new reception staff")
+
+    actions = page.locator("#visit-actions")
+    actions.get_by_label("What was agreed").fill("Book the phonics training for January")
+    actions.get_by_label("Who will do it").fill("Reception lead")
+    actions.get_by_role("button", name="Add the action").click()
+    expect(actions.locator("tbody tr", has_text="Book the phonics training for January")).to_be_visible()
+    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
+
+    # Submitting is a step of the workflow: a whole new page, the record now Submitted.
+    page.get_by_role("button", name="Submit the record for sign-off").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    expect(page.locator("p .govuk-tag").first).to_have_text("Submitted")
+    expect(page.locator("#visit-actions")).to_contain_text("Book the phonics training for January")
+    expect(page.locator("#visit-history")).to_contain_text(re.compile("submitted", re.IGNORECASE))
+    screenshot(page, "33-visit-submitted")
+    _accessible(page)

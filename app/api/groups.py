@@ -24,8 +24,9 @@ GroupId = Annotated[int, Path(ge=1, le=MAX_ID, description="The group's id")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=500, json_schema_extra=no_null,
                                      description="`next_cursor` from the page before")]
-Year = Annotated[AcademicYear | None, Query(json_schema_extra=no_null,
-                                            description="Like 2024/25; the partnership's current year if left out")]
+Year = Annotated[AcademicYear | None, Query(json_schema_extra=no_null, description=(
+    "Like 2024/25; if left out, the latest year (up to the partnership's current one) in which the group's "
+    "schools have figures"))]
 
 
 def targets_public(view: GroupView, today: date | None = None) -> list[dict]:

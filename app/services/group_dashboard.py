@@ -136,6 +136,21 @@ def _group_figures(session: Session, group_id: int, year: str, partnership_id: i
     return found
 
 
+def _latest_year(session: Session, group_id: int, partnership_id: int, current: str) -> str:
+    """The year a dashboard opens on: the latest, not after the current academic year, in which one
+    of the group's schools has a figure (results come a year behind: in the autumn, last year's
+    are the newest), or the current year when none has (an empty group, a group of new schools).
+    Read from the members, as _group_figures reads, never across the partnership's figures."""
+    member, figure = SchoolGroupMember.__table__.c, Indicator.__table__.c
+    latest = session.connection().scalar(
+        select(func.max(figure.academic_year))
+        .select_from(SchoolGroupMember.__table__.join(Indicator.__table__, figure.school_id == member.school_id))
+        .where(member.partnership_id == partnership_id, member.group_id == group_id,
+               (figure.partnership_id + 0) == partnership_id, figure.academic_year <= current,
+               figure.measure.not_in(sorted(NOT_WEIGHTED))))
+    return latest or current
+
+
 def _partnership_figures(session: Session, year: str) -> dict[str, tuple[float | None, int, int]]:
     """The partnership as if one school, by measure: (weighted figure, schools counted, schools with
     the figure but no pupil number). One statement; the year's figures ranked within each school."""
@@ -202,12 +217,14 @@ def figure_rows(members: list[Member], figures: dict[int, dict[str, float]], yea
 
 def dashboard(session: Session, group_id: int, *, year: str | None = None, by: Principal,
               today: date | None = None) -> Dashboard:
-    """The group's dashboard for an academic year (the partnership's current year by default)."""
+    """The group's dashboard for an academic year (by default the latest in which its schools have
+    figures, up to the partnership's current year: _latest_year)."""
     view = groups.view(session, group_id, by=by)
-    if year is None:
-        year = partnerships.current(session, by=by).current_academic_year
-    check_year(year)
     members = _members(session, group_id)
+    if year is None:
+        year = _latest_year(session, group_id, by.partnership_id,
+                            partnerships.current(session, by=by).current_academic_year)
+    check_year(year)
     found = flags.current(session, by=by, school_ids=[m.id for m in members], today=today) if members else {}
     by_id = {m.id: m for m in members}
     flagged = [FlaggedMember(by_id[school_id], flag) for school_id, school_flags in found.items()

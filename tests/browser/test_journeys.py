@@ -27,6 +27,9 @@ def test_sign_in_search_filter_open_a_school_and_sign_out(page, live_server):
     expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Fschools$"))
     screenshot(page, "01-sign-in")
     sign_in(page, live_server)
+    expect(page).to_have_url(f"{live_server.url}/board")  # signing in lands on the board
+    expect(page.get_by_role("heading", level=1)).to_have_text("Partnership board")
+    page.locator(".app-nav__link", has_text=re.compile(r"^Schools$")).click()
     expect(page).to_have_url(f"{live_server.url}/schools")
     expect(page.get_by_role("heading", level=1)).to_have_text("Schools")
     expect(page.locator(".app-nav__link[aria-current=page]")).to_have_text("Schools")
@@ -77,6 +80,7 @@ def test_sign_in_search_filter_open_a_school_and_sign_out(page, live_server):
 
 def test_paging_with_htmx(signed_in_page):
     page = signed_in_page
+    page.goto("/schools")
     total = counts(page)[2]
     page.get_by_role("link", name=re.compile("Next page")).click()
     expect(page).to_have_url(re.compile(r"cursor=.+&page=2"))
@@ -103,6 +107,7 @@ def test_unknown_school_is_the_not_found_page(signed_in_page):
 def test_without_javascript_the_form_links_and_paging_still_work(no_js_page, live_server):
     page = no_js_page
     sign_in(page, live_server)
+    page.goto("/schools")
     total = counts(page)[2]
     page.get_by_label("Secondary", exact=True).check()
     page.get_by_role("button", name="Apply filters").last.click()

@@ -93,6 +93,22 @@ class TestDashboard:
         assert (row.measure, row.group, row.schools_counted, row.left_out, row.partnership) == \
             ("absence", None, 0, [], 5.0)
 
+    def test_without_a_year_the_latest_with_its_schools_figures(self, session, world, officer):
+        current = world.ours.current_academic_year
+        a = factories.make_school(session, world.ours, pupils=100)
+        factories.make_indicator(session, a, measure="absence", academic_year="2023/24", value=6.0)
+        factories.make_indicator(session, a, measure="absence", academic_year=YEAR, value=5.0)
+        factories.make_indicator(session, a, measure="absence", academic_year="2031/32", value=1.0)  # not yet
+        factories.make_indicator(session, a, measure="acting_head", academic_year="2030/31", value=1.0)  # a marker
+        assert YEAR < current < "2030/31"
+        other = factories.make_school(session, world.ours, pupils=100)
+        factories.make_indicator(session, other, measure="absence", academic_year=current, value=3.0)  # not a member
+        board = group_dashboard.dashboard(session, make(session, officer, [a]).group.id, by=officer)
+        assert board.academic_year == YEAR
+        assert next(r.group for r in board.figures if r.measure == "absence") == 5.0
+        empty = make(session, officer, [], kind="named", name="Nobody yet")
+        assert group_dashboard.dashboard(session, empty.group.id, by=officer).academic_year == current
+
     def test_markers_are_not_weighted(self, session, world, officer):
         factories.make_indicator(session, world.our_school, measure="acting_head", academic_year=YEAR, value=1.0)
         group = make(session, officer, [world.our_school])

@@ -144,8 +144,9 @@ class PlanMilestone(TenantScoped, Versioned, table=True):
         Index("ix_plan_milestone_plan_due", "partnership_id", "plan_id", "due_on", "id"),
         Index("ix_plan_milestone_action", "action_id"),
         # What a person leads (/my-milestones): from their codes' actions, everything the page
-        # chooses by (not complete, the plan, the due date) in the index.
-        Index("ix_plan_milestone_lead", "partnership_id", "action_id", "status", "due_on", "plan_id", "id"),
+        # chooses by (not complete, the plan, the due date) in the index. Led by the action, so
+        # that a read of a plan's milestones never takes it for a partnership index that covers.
+        Index("ix_plan_milestone_lead", "action_id", "partnership_id", "status", "due_on", "plan_id", "id"),
     )
     __audit_parent__ = ("action_plan", "plan_id")
 

@@ -64,7 +64,9 @@ class ClinicAgendaItem(TenantScoped, Versioned, table=True):
     __table_args__ = (Index("ix_clinic_agenda_item_clinic", "clinic_id", "position"),
                       # The chair's page reads one page of one severity, and counts each from this
                       # index alone (the partnership's id in it).
-                      Index("ix_clinic_agenda_item_severity", "clinic_id", "severity", "position", "partnership_id"))
+                      Index("ix_clinic_agenda_item_severity", "clinic_id", "severity", "position", "partnership_id"),
+                      # A school's flag history across clinics (its profile).
+                      Index("ix_clinic_agenda_item_school", "school_id", "partnership_id"))
     __audit_parent__ = ("clinic", "clinic_id")
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,7 +87,8 @@ class ClinicAction(TenantScoped, Versioned, table=True):
 
     __tablename__ = "clinic_action"
     __table_args__ = (Index("ix_clinic_action_status", "partnership_id", "status", "due_on"),
-                      Index("ix_clinic_action_clinic", "clinic_id"))
+                      Index("ix_clinic_action_clinic", "clinic_id"),
+                      Index("ix_clinic_action_school", "school_id", "partnership_id"))  # a school's profile
     __audit_parent__ = ("clinic", "clinic_id")
 
     id: int | None = Field(default=None, primary_key=True)

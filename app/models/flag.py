@@ -86,7 +86,8 @@ class ReviewJudgement(TenantScoped, Versioned, table=True):
 
     __tablename__ = "review_judgement"
     __table_args__ = (UniqueConstraint("school_id", "academic_year", "strand"),
-                      Index("ix_review_judgement_year", "partnership_id", "academic_year", "school_id"))
+                      Index("ix_review_judgement_year", "partnership_id", "academic_year", "school_id"),
+                      Index("ix_review_judgement_school", "school_id", "partnership_id"))  # one school's
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(foreign_key="school.id", ondelete="CASCADE")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, select, union_all
+from sqlalchemy import Row, literal, select, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -52,7 +52,7 @@ from app.services.school_profile_trends import Trend, nationals_for, trends
 AUDIT_LIMIT = 20
 # The most statements a profile takes (an officer's, every section read), whatever the school's history:
 # ten of them work out its red flags as the red-flag list does (app.services.flags).
-MAX_STATEMENTS = 28
+MAX_STATEMENTS = 29
 SD = SupportDeployment
 
 
@@ -231,12 +231,16 @@ def _visits(session: Session, school: School, labels: list[str], by: Principal) 
 
 
 def _support(session: Session, school: School) -> list[SupportEntry]:
-    """The deployments supporting the school, newest year first, with the provider school: one statement."""
+    """The deployments supporting the school, newest year first, with the provider school: one
+    statement, sorted here (a school's few; sorted in SQL, SQLite walked the partnership's
+    deployments in year order instead of finding the school's through its index)."""
     provider = aliased(School)
-    return [SupportEntry(d, urn, name) for d, urn, name in session.execute(
+    found = [SupportEntry(d, urn, name) for d, urn, name in session.execute(
         select(SD, provider.urn, provider.name).outerjoin(provider, provider.id == SD.provider_school_id)
-        .where(SD.school_id == school.id)
-        .order_by(SD.academic_year.desc(), SD.start_on.desc(), SD.id.desc()))]
+        .where(SD.school_id == school.id))]
+    found.sort(key=lambda e: (e.deployment.academic_year, e.deployment.start_on or date.min, e.deployment.id),
+               reverse=True)
+    return found
 
 
 def _plans(session: Session, school: School, by: Principal, today: date) -> Plans:
@@ -268,31 +272,54 @@ def _plans(session: Session, school: School, by: Principal, today: date) -> Plan
 
 
 # The records of the school whose changes its history shows: each table by the column naming the school.
-_OWN_RECORDS = ((Inspection, "inspection"), (Indicator, "indicator"), (SD, "support_deployment"),
-                (ManualFlag, "manual_flag"), (ReviewJudgement, "review_judgement"), (TriadVisit, "triad_visit"),
-                (ActionPlan, "action_plan"))
+# The tables of a school's own records, and whether the index that finds a school's rows there is
+# led by the partnership (True) or by the school itself (False).
+_OWN_RECORDS = ((Inspection, "inspection", False), (Indicator, "indicator", False), (SD, "support_deployment", True),
+                (ManualFlag, "manual_flag", True), (ReviewJudgement, "review_judgement", False),
+                (TriadVisit, "triad_visit", False), (ActionPlan, "action_plan", True))
 # Tables whose records' parts are audited under them (a visit's actions, a plan's items).
-_PARENTS = ((TriadVisit, "triad_visit"), (ActionPlan, "action_plan"))
+_PARENTS = ("triad_visit", "action_plan")
+
+
+def _owned_ids(session: Session, school: School, pid: int) -> dict[str, list[int]]:
+    """The ids of the school's own records, by table: one Core statement naming the partnership on
+    each table. Where the school's index is not led by the partnership, the partnership is written
+    `partnership_id + 0`, so that SQLite (without statistics) finds the few rows through the
+    school's index instead of reading the partnership's whole table through its own."""
+    parts = []
+    for model, table, partnership_leads in _OWN_RECORDS:
+        c = model.__table__.c
+        mine = c.partnership_id == pid if partnership_leads else (c.partnership_id + 0) == pid
+        parts.append(select(literal(table).label("table_name"), c.id).where(c.school_id == school.id, mine))
+    found: dict[str, list[int]] = {table: [] for _, table, _ in _OWN_RECORDS}
+    for table, record_id in session.connection().execute(union_all(*parts)):
+        found[table].append(record_id)
+    return found
 
 
 def _audit(session: Session, school: School, by: Principal) -> list[Row]:
     """The newest AUDIT_LIMIT changes to the school's register entry and to the records of it
     (inspections, figures, deployments, manual flags, judgements, visits and plans, and their parts):
-    one statement, each part the newest few through the trail's own indexes, merged. A record since
-    deleted is no longer linked to the school, so its events are left out here (the audit page has them)."""
+    the records' ids first (_owned_ids), then one statement, each part the newest few through the
+    trail's own indexes (partnership, table, record or parent), merged. A record since deleted is no
+    longer linked to the school, so its events are left out here (the audit page has them)."""
     pid = by.partnership_id
+    owned = _owned_ids(session, school, pid)
     columns = audit.COLUMNS
-    newest = AuditEvent.id.desc()
+    # `id + 0`: each part sorts its few events itself; ordered by the bare id, SQLite walks the
+    # partnership's whole trail backwards through its id index looking for them.
+    newest = (AuditEvent.id + 0).desc()
     parts = [select(*columns).where(AuditEvent.partnership_id == pid, AuditEvent.table_name == "school",
                                     AuditEvent.record_id == school.id).order_by(newest).limit(AUDIT_LIMIT)]
-    for model, table in _OWN_RECORDS:
-        ids = select(model.id).where(model.school_id == school.id)
-        parts.append(select(*columns).where(AuditEvent.partnership_id == pid, AuditEvent.table_name == table,
-                                            AuditEvent.record_id.in_(ids)).order_by(newest).limit(AUDIT_LIMIT))
-    for model, table in _PARENTS:
-        ids = select(model.id).where(model.school_id == school.id)
-        parts.append(select(*columns).where(AuditEvent.partnership_id == pid, AuditEvent.parent_table == table,
-                                            AuditEvent.parent_id.in_(ids)).order_by(newest).limit(AUDIT_LIMIT))
+    for table, ids in owned.items():
+        if ids:
+            parts.append(select(*columns).where(AuditEvent.partnership_id == pid, AuditEvent.table_name == table,
+                                                AuditEvent.record_id.in_(ids)).order_by(newest).limit(AUDIT_LIMIT))
+    for table in _PARENTS:
+        if owned[table]:
+            parts.append(select(*columns).where(AuditEvent.partnership_id == pid, AuditEvent.parent_table == table,
+                                                AuditEvent.parent_id.in_(owned[table])).order_by(newest)
+                         .limit(AUDIT_LIMIT))
     merged = union_all(*(select(part.subquery()) for part in parts)).subquery()
     return list(session.execute(select(merged).order_by(merged.c.id.desc()).limit(AUDIT_LIMIT)))
 

@@ -7,6 +7,9 @@ A school is never silently dropped from a figure: one without that year's figure
 pupil number to weigh it by, is named beside the figure with the reason. An empty group is a
 dashboard of nulls. A fixed number of statements, whatever the group's size."""
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,7 +23,7 @@ from app.models.indicator import KNOWN_MEASURES, Indicator
 from app.models.school import School
 from app.models.support import SupportDeployment
 from app.models.types import academic_year_problem
-from app.services import flags, group_route_map, groups, partnerships, permissions
+from app.services import flag_cache, flags, group_route_map, groups, partnerships, permissions
 from app.services.flag_types import Flag
 from app.services.groups import GroupView
 from app.services.principal import Principal
@@ -151,6 +154,43 @@ def _latest_year(session: Session, group_id: int, partnership_id: int, current: 
     return latest or current
 
 
+# The partnership's own figures of a year, kept while nothing they are worked out from has changed:
+# the schools (their pupils) and their figures both move the partnership's flag stamp
+# (app.models.flag.FlagStamp), so the stamp is the key, as app.services.flag_cache keeps the red-flag
+# list's order by it. At national size working them out reads every school's figures of the year.
+_KEPT_MAX = 64
+_kept: OrderedDict[tuple[int, str], tuple[int, float, dict]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def clear_kept() -> None:
+    with _kept_lock:
+        _kept.clear()
+
+
+def _partnership_figures_kept(session: Session, partnership_id: int,
+                              year: str) -> dict[str, tuple[float | None, int, int]]:
+    """_partnership_figures, kept by the partnership's flag stamp for sessions that read committed
+    data only (flag_cache.usable: a writing session could see a stamp its own change moved)."""
+    if not flag_cache.usable(session):
+        return _partnership_figures(session, year)
+    stamp = flag_cache.stamp(session, partnership_id)  # read before the data
+    key = (partnership_id, year)
+    with _kept_lock:
+        held = _kept.get(key)
+    if held is not None and held[0] == stamp and time.monotonic() - held[1] <= flag_cache.KEEP_FOR_SECONDS:
+        return held[2]
+    found = _partnership_figures(session, year)
+    with _kept_lock:
+        held = _kept.get(key)
+        if held is None or held[0] <= stamp:
+            _kept[key] = (stamp, time.monotonic(), found)
+            _kept.move_to_end(key)
+        while len(_kept) > _KEPT_MAX:
+            _kept.popitem(last=False)
+    return found
+
+
 def _partnership_figures(session: Session, year: str) -> dict[str, tuple[float | None, int, int]]:
     """The partnership as if one school, by measure: (weighted figure, schools counted, schools with
     the figure but no pupil number). One statement; the year's figures ranked within each school."""
@@ -233,6 +273,7 @@ def dashboard(session: Session, group_id: int, *, year: str | None = None, by: P
     return Dashboard(
         view=view, academic_year=year, members=members,
         figures=figure_rows(members, _group_figures(session, group_id, year, by.partnership_id), year,
-                            _partnership_figures(session, year), _nationals(session, year)),
+                            _partnership_figures_kept(session, by.partnership_id, year),
+                            _nationals(session, year)),
         flags=flagged, flags_of_every_school=permissions.sees_every_flag(by),
         support=_support(session, group_id, year), route_map=group_route_map.route_map(session))

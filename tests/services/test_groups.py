@@ -11,6 +11,7 @@ from app.db import all_tenants
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from app.models.account import Role
 from app.models.audit import AuditEvent
+from app.models.flag import FlagStamp
 from app.models.group import GroupTarget, SchoolGroup
 from app.models.group_api import GroupCreate, GroupUpdate, RouteMapUpdate
 from app.services import group_dashboard, group_route_map, groups
@@ -108,6 +109,40 @@ class TestDashboard:
         assert next(r.group for r in board.figures if r.measure == "absence") == 5.0
         empty = make(session, officer, [], kind="named", name="Nobody yet")
         assert group_dashboard.dashboard(session, empty.group.id, by=officer).academic_year == current
+
+    def test_the_partnership_figure_is_kept_until_its_schools_figures_change(self, session, world, officer,
+                                                                              monkeypatch):
+        """A read-only session keeps the partnership's figure by the flag stamp; a new figure moves the
+        stamp (a database trigger, at commit on PostgreSQL), and the next read works it out again."""
+        a = factories.make_school(session, world.ours, pupils=100)
+        factories.make_indicator(session, a, measure="absence", academic_year=YEAR, value=4.0)
+        group = make(session, officer, [a])
+        worked = []
+        real = group_dashboard._partnership_figures
+        monkeypatch.setattr(group_dashboard, "_partnership_figures",
+                            lambda s, y: worked.append(y) or real(s, y))
+
+        def partnership_absence() -> float:
+            board = group_dashboard.dashboard(session, group.group.id, year=YEAR, by=officer)
+            return next(r.partnership for r in board.figures if r.measure == "absence")
+
+        session.info["read_only"] = True
+        group_dashboard.clear_kept()
+        try:
+            assert partnership_absence() == 4.0 and partnership_absence() == 4.0
+            assert worked == [YEAR], "worked out once, then kept"
+            b = factories.make_school(session, world.ours, pupils=100)
+            factories.make_indicator(session, b, measure="absence", academic_year=YEAR, value=8.0)
+            # What the commit does on PostgreSQL (SQLite's trigger has moved it already): the stamp moves.
+            stamp = session.get(FlagStamp, world.ours.id) or FlagStamp(partnership_id=world.ours.id)
+            stamp.changed += 1
+            session.add(stamp)
+            session.flush()
+            assert partnership_absence() == 6.0
+            assert worked == [YEAR, YEAR]
+        finally:
+            session.info.pop("read_only")
+            group_dashboard.clear_kept()
 
     def test_markers_are_not_weighted(self, session, world, officer):
         factories.make_indicator(session, world.our_school, measure="acting_head", academic_year=YEAR, value=1.0)

@@ -45,7 +45,7 @@ class TestIfMatch:
                      "/visits/{visit_id}/actions/{action_id}", "/collaboratives/{collaborative_id}",
                      "/triads/{triad_id}", "/clinics/{clinic_id}", "/action-plans/{plan_id}",
                      "/priorities/{priority_id}", "/plan-actions/{action_id}", "/success-measures/{measure_id}",
-                     "/support-deployments/{deployment_id}"]
+                     "/support-deployments/{deployment_id}", "/groups/{group_id}"]
         expected = {f"DELETE {p}" for p in versioned} | {
             f"{'PUT' if 'inspection' in p else 'PATCH'} {p}" for p in versioned}
         # Changed but never deleted (closed, reviewed or withdrawn instead), or removed but not changed.

@@ -20,6 +20,8 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY alembic.ini ./
 COPY migrations migrations
 COPY app app
+# The demo's improvement plan is the documented example file (python -m app demo-data reads it).
+COPY docs/examples docs/examples
 COPY --from=assets /build/app/static/dist app/static/dist
 RUN uv sync --frozen --no-dev && mkdir -p data && chown -R app:app data
 USER app

@@ -34,6 +34,18 @@ def explain(exc: AppError) -> typer.Exit:
     return fail(exc.detail)
 
 
+def refused_file(file: Path, exc: Exception) -> typer.Exit:
+    """A checked import file refused whole: its first problems by line on stderr, and how many more
+    (`exc`: the import's file error, with problems, MAX_IN_DETAIL and lines); exit 1."""
+    err.print(f"[bold red]error:[/] {file} was not imported; nothing was written. Fix these lines:", soft_wrap=True)
+    for line, message in exc.problems[:exc.MAX_IN_DETAIL]:
+        err.print(f"  line {line}: {message}", soft_wrap=True, markup=False)
+    if len(exc.problems) > exc.MAX_IN_DETAIL:
+        err.print(f"  ... and {len(exc.problems) - exc.MAX_IN_DETAIL} more problem(s); {exc.lines} line(s) "
+                  "in all have one")
+    return typer.Exit(1)
+
+
 @contextmanager
 def reported() -> Iterator[None]:
     """Turn the services' errors into a message on stderr and a non-zero exit."""
@@ -269,13 +281,7 @@ def import_indicators(
         with session_scope() as session:
             result = indicators_csv.import_file(session, file, by=accounts.operator(_partnership(session, partnership)))
     except indicators_csv.IndicatorFileError as exc:
-        err.print(f"[bold red]error:[/] {file} was not imported; nothing was written. Fix these lines:", soft_wrap=True)
-        for line, message in exc.problems[:exc.MAX_IN_DETAIL]:
-            err.print(f"  line {line}: {message}", soft_wrap=True, markup=False)
-        if len(exc.problems) > exc.MAX_IN_DETAIL:
-            err.print(f"  ... and {len(exc.problems) - exc.MAX_IN_DETAIL} more problem(s); {exc.lines} line(s) "
-                      "in all have one")
-        raise typer.Exit(1) from None
+        raise refused_file(file, exc) from None
     except AppError as exc:
         raise explain(exc) from None
     school, national = result.counts.indicators, result.counts.national_figures

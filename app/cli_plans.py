@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli import _partnership, cli, err, explain, fail, out, reported
+from app.cli import _partnership, cli, err, explain, fail, out, refused_file, reported
 from app.db import session_scope
 from app.errors import AppError
 
@@ -27,13 +27,7 @@ def import_plan(
             result = plan_csv.import_file(session, file, by=accounts.operator(_partnership(session, partnership)),
                                           title=title)
     except plan_csv.PlanFileError as exc:
-        err.print(f"[bold red]error:[/] {file} was not imported; nothing was written. Fix these lines:", soft_wrap=True)
-        for line, message in exc.problems[:exc.MAX_IN_DETAIL]:
-            err.print(f"  line {line}: {message}", soft_wrap=True, markup=False)
-        if len(exc.problems) > exc.MAX_IN_DETAIL:
-            err.print(f"  ... and {len(exc.problems) - exc.MAX_IN_DETAIL} more problem(s); {exc.lines} line(s) "
-                      "in all have one")
-        raise typer.Exit(1) from None
+        raise refused_file(file, exc) from None
     except AppError as exc:
         raise explain(exc) from None
     out.print(f"imported plan {result.plan_id} ({result.title}): {result.priorities} priorities, {result.actions} "

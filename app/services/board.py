@@ -32,7 +32,6 @@ from app.models.support import SchoolResponse, SupportDeployment, SupportOutcome
 from app.models.visit import TriadVisit
 from app.services import flag_cache, flags, partnerships, permissions
 from app.services.collaborative_board import DONE
-from app.services.flag_cache import Summary
 from app.services.flag_types import SEVERITY_ORDER
 from app.services.principal import Principal, bind
 from app.services.terms import Term, term_of
@@ -194,8 +193,7 @@ def _severities(session: Session, by: Principal, today: date) -> dict[int, str]:
                     for s in kept.summaries if s.flags}
     listed = flags.listing(session, flags.FlagFilters(), by=by, today=today)
     if keep:
-        flag_cache.put(by.partnership_id, key, [
-            Summary(s.id, s.name.casefold(), tuple((f.severity, f.category) for f in s.flags)) for s in listed])
+        flag_cache.put(by.partnership_id, key, [flag_cache.summary_of(s.id, s.name, s.flags) for s in listed])
     return {s.id: s.severity for s in listed if s.severity}
 
 

@@ -16,7 +16,7 @@ rollback would then leave standing for a later, different change.
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,6 +66,12 @@ KEEP_FOR_SECONDS = 900.0
 Key = tuple[int, date]
 _entries: OrderedDict[int, tuple[Key, Kept]] = OrderedDict()
 _lock = threading.Lock()
+
+
+def summary_of(school_id: int, name: str, flags: Iterable) -> Summary:
+    """What is kept of a flagged school: its id, its name as the list sorts it, each flag's
+    severity and category (`flags`: the school's Flag objects)."""
+    return Summary(school_id, name.casefold(), tuple((f.severity, f.category) for f in flags))
 
 
 def usable(session: Session) -> bool:

@@ -253,9 +253,8 @@ def _ordered(session: Session, filters: FlagFilters, *, by: Principal, today: da
                 k for school in schools if (k := _kept_key(school, filters)) is not None)), None
     evaluated = _evaluate(session, by=by, urns=filters.urn or None, today=today)
     if kept:
-        flag_cache.put(by.partnership_id, cache_key, [
-            Summary(s.id, s.name.casefold(), tuple((f.severity, f.category) for f in s.flags))
-            for s in evaluated if s.flags])
+        flag_cache.put(by.partnership_id, cache_key, [flag_cache.summary_of(s.id, s.name, s.flags)
+                                                       for s in evaluated if s.flags])
     keyed = sorted(((_key(m), m) for s in evaluated if (m := _matching(s, filters)) is not None),
                    key=lambda pair: pair[0])
     return [k for k, _ in keyed], [school for _, school in keyed]

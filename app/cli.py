@@ -385,7 +385,7 @@ def generate(
 
 
 # Commands kept in modules of their own, registered on `cli` when imported.
-from app import cli_plans  # noqa: E402, F401
+from app import cli_ops, cli_plans  # noqa: E402, F401
 
 
 def main() -> None:

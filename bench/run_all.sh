@@ -56,6 +56,13 @@ $PY bench/load_plans.py --database-url "$URL" --results "bench/results/load_plan
 echo "==> load on groups and their dashboards: 50 clients, read-only then 80/20 mixed, one worker"
 $PY bench/load_groups.py --database-url "$URL" --results "bench/results/load_groups$suffix.json"
 if [ -n "$suffix" ]; then
-  echo "==> load on PostgreSQL with 4 workers"
-  $PY bench/load.py --database-url "$URL" --workers 4 --results "bench/results/load-postgresql-4-workers.json"
+  # The same load with 1 (above), 2 and 4 worker processes: how throughput scales with workers.
+  for workers in 2 4; do
+    echo "==> load on PostgreSQL with $workers workers"
+    $PY bench/load.py --database-url "$URL" --workers "$workers" \
+      --results "bench/results/load-postgresql-$workers-workers.json"
+  done
 fi
+
+echo "==> the summary of every result beside its target: bench/results/summary.md"
+$PY bench/summary.py

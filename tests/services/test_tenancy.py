@@ -104,3 +104,50 @@ def test_bulk_insert_must_name_the_sessions_partnership(session, world):
             session.execute(insert(School), [{**row, **bad}])
     session.execute(insert(School), [{**row, "partnership_id": world.ours.id}])
     assert session.scalars(select(School.name).where(School.urn == "888888")).one() == "Bulk School"
+
+
+
+def _statement_shapes(their_urn: str):
+    """Each way a statement can name the school table: the guard gives a statement criteria only
+    for the tenant tables it finds in it, so every shape must still be found. Each answers the
+    other partnership's school's URN if the guard missed the table, and never does otherwise."""
+    from sqlalchemy import exists, literal, union_all
+
+    from app.models.inspection import Inspection
+
+    provider = aliased(School)
+    in_cte = select(School.urn).cte("in_cte")
+    in_subquery = select(School.urn, School.id).subquery()
+    theirs = School.urn == their_urn
+    return {
+        "entity": select(School.urn),
+        "alias": select(provider.urn),
+        "cte": select(in_cte.c.urn),
+        "subquery in FROM": select(in_subquery.c.urn),
+        "scalar subquery": select(select(School.urn).where(theirs).scalar_subquery()),
+        "IN subquery": select(literal(their_urn)).where(Inspection.school_id.in_(select(School.id).where(theirs))),
+        "EXISTS": select(literal(their_urn)).where(exists().where(theirs)),
+        "union": union_all(select(literal("none")), select(School.urn).where(theirs)),
+        "count": select(func.count(School.id)).where(theirs),
+    }
+
+
+@pytest.mark.parametrize("shape", list(_statement_shapes("0")))
+def test_every_shape_of_statement_is_scoped(session, world, shape):
+    """Another partnership's school is never seen, however the statement reaches the table; the
+    same statement with the guard lifted does see it (so the statement could fail)."""
+    from tests import factories
+
+    factories.make_inspection(session, world.their_school)
+    statement = _statement_shapes(world.their_school.urn)[shape]
+    with all_tenants(session):
+        lifted = [row[0] for row in session.execute(statement).all()]
+    set_tenant(session, world.ours.id)
+    seen = [row[0] for row in session.execute(statement).all()]
+    if shape == "count":
+        assert lifted == [1] and seen == [0]
+    else:
+        assert world.their_school.urn in lifted
+        assert world.their_school.urn not in seen, seen
+        if shape in ("entity", "alias", "cte", "subquery in FROM"):
+            assert world.our_school.urn in seen

@@ -60,6 +60,31 @@ def test_small_scale_then_refused_then_replaced_with_force(fresh_database_url, t
         engine.dispose()
 
 
+def test_bad_input_exits_with_a_message_and_writes_nothing(fresh_database_url, tmp_path):
+    """Without a schema: exit 1 naming `migrate`. An unknown scale or a seed that is not a number:
+    exit 2 from the command line's own check, naming the option. No tokens file is left behind."""
+    env = {**os.environ, "DATABASE_URL": fresh_database_url}
+    tokens = tmp_path / "tokens.json"
+
+    no_schema = _generate(env, "--tokens-file", str(tokens))
+    assert no_schema.returncode == 1
+    assert "no schema yet" in no_schema.stderr and "migrate" in no_schema.stderr
+
+    command.upgrade(alembic_config(fresh_database_url), "head")
+    for args, named in ((["--scale", "county"], "--scale"), (["--seed", "many"], "--seed")):
+        refused = subprocess.run([sys.executable, "-m", "app", "generate", *args, "--tokens-file", str(tokens)],
+                                 cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2, refused.stderr
+        assert named in refused.stderr
+    assert not tokens.exists()
+    engine = build_engine(fresh_database_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM school")) == 0
+    finally:
+        engine.dispose()
+
+
 def _count(conn, sql: str) -> int:
     return conn.scalar(text(sql))
 

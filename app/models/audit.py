@@ -28,6 +28,9 @@ class AuditEvent(TenantScoped, table=True):
         Index("ix_audit_event_partnership_order", "partnership_id", "id"),
         # A record's history with its parts' (a visit's actions, removed ones included).
         Index("ix_audit_event_parent", "partnership_id", "parent_table", "parent_id", "id"),
+        # The list's filters by table alone and by actor, each read newest first in its index's order.
+        Index("ix_audit_event_table", "partnership_id", "table_name", "id"),
+        Index("ix_audit_event_actor", "partnership_id", "actor", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -71,7 +71,9 @@ class NationalFigure(TenantScoped, Versioned, table=True):
     rules compare a school's against. Kept per partnership: each loads the figures it uses."""
 
     __tablename__ = "national_figure"
-    __table_args__ = (UniqueConstraint("partnership_id", "measure", "academic_year", "source"),)
+    __table_args__ = (UniqueConstraint("partnership_id", "measure", "academic_year", "source"),
+                      # The list's order: by measure, then as loaded.
+                      Index("ix_national_figure_order", "partnership_id", "measure", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     measure: str = Field(max_length=60)

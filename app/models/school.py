@@ -102,6 +102,7 @@ class School(SchoolBase, TenantScoped, Versioned, table=True):
         Index("ix_school_partnership_establishment_type", "partnership_id", "establishment_type"),
         Index("ix_school_partnership_latest_headline", "partnership_id", "latest_headline"),
         Index("ix_school_partnership_updated_at", "partnership_id", "updated_at"),
+        Index("ix_school_partnership_la_category", "partnership_id", "la_category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -92,8 +92,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         out.print(f"[yellow]warning:[/] {workers} workers on SQLite: writers in different processes cannot "
                   "queue for their turn and may be answered 503 under load. One worker is the SQLite setup; "
                   "use PostgreSQL for several (README, 'How many workers').")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
-                loop="uvloop", http="httptools")
+    from app import metrics_dir
+    from app.logging_setup import log_config
+
+    # Uvicorn's access log is off: the request log (app.request_log) says the same without query strings.
+    with metrics_dir.for_workers(workers):
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
+                    loop="uvloop", http="httptools", log_config=log_config(settings.logs_as), access_log=False)
 
 
 @cli.command("create-partnership")

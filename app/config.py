@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     import_job_stale_seconds: float = 60.0
     # How often API tokens' last use is written (coalesced, outside requests); 0: only at shutdown.
     token_usage_flush_seconds: float = 10.0
+    # Log lines (`serve`): "json", one object a line for a log collector, or "text" for a person;
+    # unset: text in development, json elsewhere.
+    log_format: Literal["json", "text"] | None = None
+    # GET /metrics answers loopback clients; set this to let others in with `Authorization: Bearer <it>`.
+    metrics_token: str | None = None
+
+    @property
+    def logs_as(self) -> Literal["json", "text"]:
+        return self.log_format or ("text" if self.environment == "development" else "json")
 
     session_cookie_name: str = "sp_session"
     session_max_age_seconds: int = 60 * 60 * 12
@@ -74,6 +83,12 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key) < 16:
             raise ValueError("SECRET_KEY must be at least 16 characters long")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_a_short_metrics_token(self) -> "Settings":
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise ValueError("METRICS_TOKEN must be at least 16 characters long (or unset: loopback only)")
         return self
 
     @property

@@ -9,13 +9,14 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from app import handlers, openapi
+from app import handlers, metrics, openapi
 from app.api import health
 from app.api.router import api_router
 from app.config import get_settings
 from app.db import get_engine, new_session, pool_capacity, write_gate
 from app.deps import SessionFactory, Slots
 from app.middleware import BodyLimit, LastResort, SecurityHeaders, content_security_policy
+from app.request_log import RequestLog
 from app.services.import_runner import JobRunner
 from app.services.tokens import UsageRecorder
 from app.web.router import render_error_page, web_router
@@ -69,10 +70,12 @@ def create_app(*, session_factory: SessionFactory | None = None, engine: Engine 
                                "/indicators/import": settings.indicators_upload_max_bytes},
                        token_limits={"/api/v1/indicators/bulk": settings.indicators_bulk_max_bytes},
                        session_cookie=settings.session_cookie_name)
+    app.add_middleware(RequestLog)  # inside LastResort: it reads the request id, and logs its 500s
     app.add_middleware(LastResort, respond=respond)
     app.add_middleware(SecurityHeaders, policy=content_security_policy(settings.htmx_script_url),
                        hsts=settings.environment != "development")
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(api_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False), name="static")

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import AppError, InternalError
+from app.request_log import path_template
 
 log = logging.getLogger("app.errors")
 
@@ -107,7 +108,9 @@ class LastResort:
         try:
             await self.app(scope, receive, sending)
         except Exception:
-            log.exception("unhandled error in %s %s (request %s)", scope.get("method"), scope["path"], request_id)
+            # The route's template, not the concrete path: some paths carry a credential.
+            log.exception("unhandled error in %s %s (request %s)", scope.get("method"), path_template(scope),
+                          request_id, extra={"request_id": request_id})
             if started:
                 raise  # half an answer is out; only closing the connection can say it failed
             response = self.respond(Request(scope, receive), InternalError(request_id))

@@ -6,6 +6,7 @@ from fastapi.routing import APIRoute
 
 PUBLIC = {
     ("GET", "/healthz"),
+    ("GET", "/metrics"),  # loopback clients, or METRICS_TOKEN; 404 for anyone else (app/metrics.py)
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),  # still CSRF-checked
     ("GET", "/password/{key}"),  # the one-time link is the credential

@@ -41,6 +41,7 @@ def api_principal(
     if stale:
         request.app.state.token_usage.note(principal.token_id)
     bind(session, principal)
+    request.state.principal = principal  # for the request log (app.request_log)
     return principal
 
 

@@ -1,0 +1,43 @@
+"""The directory where several worker processes' metrics meet (PROMETHEUS_MULTIPROC_DIR).
+
+Kept apart from app.metrics because it must run before prometheus_client is first imported:
+prometheus_client chooses, once, at import, whether metrics live in memory or in that directory's
+files, from the environment variable. Worker processes inherit the variable."""
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def empty(folder: Path) -> None:
+    """A run's figures start from nothing: the files of earlier runs' processes go."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+
+
+@contextmanager
+def for_workers(workers: int) -> Iterator[Path | None]:
+    """For the block (the server's life): the operator's PROMETHEUS_MULTIPROC_DIR emptied, or with
+    several workers and none set, a new one made (and removed afterwards); one worker and none set:
+    nothing, the figures stay in memory."""
+    given = os.environ.get(VARIABLE)
+    if given:
+        empty(Path(given))
+        yield Path(given)
+        return
+    if workers <= 1:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="sp-metrics-"))
+    os.environ[VARIABLE] = str(folder)
+    try:
+        yield folder
+    finally:
+        os.environ.pop(VARIABLE, None)
+        shutil.rmtree(folder, ignore_errors=True)

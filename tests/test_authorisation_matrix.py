@@ -45,7 +45,6 @@ import csv
 import html
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,7 +57,7 @@ from app.main import create_app
 from app.security import sign
 from app.services import accounts
 from tests import factories
-from tests.authorisation_setup import Realm, people_of, realm
+from tests.authorisation_setup import BODIES, BODY_NAMES_A_RECORD, FORMS, Realm, people_of, realm
 from tests.factories import PASSWORD
 from tests.forms import form_values
 from tests.test_route_auth import all_routes
@@ -119,136 +118,6 @@ def routes(app) -> list[tuple[str, str]]:
     return sorted((method, path) for path, methods in all_routes(app.routes) for method in methods - {"HEAD"})
 
 
-# --- bodies -------------------------------------------------------------------------------------
-
-Body = Callable[[dict[str, str]], dict]
-
-
-def _json(make: Callable[[dict[str, str]], dict]) -> Body:
-    return lambda i: {"json": make(i)}
-
-
-def _bulk(i: dict[str, str]) -> dict:
-    return {"items": [{"urn": i["urn"], "measure": "absence", "academic_year": "2024/25", "value": 4.8,
-                       "source": "DfE"}]}
-
-
-V = "/api/v1"
-# The API's bodies: valid for our records, by (method, path).
-BODIES: dict[tuple[str, str], Body] = {(m, V + p): _json(f) for (m, p), f in {
-    ("POST", "/schools"): lambda i: {"urn": "390101", "name": "Hazel Primary School", "phase": "primary"},
-    ("PATCH", "/schools/{urn}"): lambda i: {"pupils": 220},
-    ("POST", "/schools/{urn}/inspections"): lambda i: {"inspected_on": "2023-06-10", "overall_effectiveness": 2},
-    ("PUT", "/schools/{urn}/inspections/{inspection_id}"): lambda i: {"inspected_on": "2024-03-12",
-                                                                      "overall_effectiveness": 2},
-    ("POST", "/schools/{urn}/indicators"): lambda i: {"measure": "absence", "academic_year": "2024/25",
-                                                      "value": 4.8, "source": "DfE"},
-    ("PATCH", "/schools/{urn}/indicators/{indicator_id}"): lambda i: {"value": 5.0},
-    ("POST", "/indicators/bulk"): _bulk,
-    ("POST", "/triads/{triad_id}/visits"): lambda i: {"visit_date": "2025-11-10", "urn": i["urn"]},
-    ("POST", "/schools/{urn}/visits"): lambda i: {"visit_date": "2025-11-10", "kind": "support_partner"},
-    ("PATCH", "/visits/{visit_id}"): lambda i: {"strengths": "A strong reading culture"},
-    ("POST", "/visits/{visit_id}/actions"): lambda i: {"text": "Share the maths tracker"},
-    ("PATCH", "/visits/{visit_id}/actions/{action_id}"): lambda i: {"owner": "Head of maths"},
-    ("POST", "/collaboratives"): lambda i: {"name": "West", "phase": "primary", "academic_year": "2025/26"},
-    ("PATCH", "/collaboratives/{collaborative_id}"): lambda i: {"name": "North renamed"},
-    ("POST", "/collaboratives/{collaborative_id}/triad-proposals/accept"): lambda i: {
-        "triads": [{"name": "Spare triad", "schools": [i["spare_urn_1"], i["spare_urn_2"]]}]},
-    ("POST", "/triads"): lambda i: {"name": "Spare triad", "collaborative_id": int(i["collaborative_id"]),
-                                    "schools": [i["spare_urn_1"], i["spare_urn_2"]]},
-    ("PATCH", "/triads/{triad_id}"): lambda i: {"name": "Triad renamed"},
-    ("POST", "/schools/{urn}/flags"): lambda i: {"reason": "The chair of governors resigned", "severity": "amber",
-                                                 "category": "governance"},
-    ("PATCH", "/flag-rules/{rule}"): lambda i: {"enabled": False},
-    ("POST", "/clinics"): lambda i: {"held_on": "2027-01-20"},
-    ("PATCH", "/clinics/{clinic_id}"): lambda i: {"chair_name": "Cllr Bo Chair"},
-    ("POST", "/clinics/{clinic_id}/agenda"): lambda i: {"urn": i["spare_urn_1"]},
-    ("PATCH", "/clinics/{clinic_id}/agenda/{item_id}"): lambda i: {"minutes": "Agreed a review visit"},
-    ("POST", "/clinics/{clinic_id}/actions"): lambda i: {"text": "Book a review visit"},
-    ("PATCH", "/actions/{action_id}"): lambda i: {"owner": "Head of school improvement"},
-    ("POST", "/clinics/{clinic_id}/targets"): lambda i: {"urn": i["urn"], "outcome": "Attendance above 96%"},
-    ("PATCH", "/targets/{target_id}"): lambda i: {"review": "On track"},
-    ("POST", "/schools/{urn}/review-judgements"): lambda i: {"academic_year": "2025/26", "partner_grade": 2,
-                                                             "strand": "leadership_and_management"},
-    ("POST", "/action-plans/{plan_id}/priorities"): lambda i: {"title": "Attendance"},
-    ("PATCH", "/priorities/{priority_id}"): lambda i: {"title": "Priority renamed"},
-    ("POST", "/priorities/{priority_id}/actions"): lambda i: {"description": "Audit attendance", "leads": ["HSI"]},
-    ("PATCH", "/plan-actions/{action_id}"): lambda i: {"description": "Action renamed"},
-    ("POST", "/plan-actions/{action_id}/milestones"): lambda i: {"description": "Termly check"},
-    ("PATCH", "/milestones/{milestone_id}"): lambda i: {"status": "on_track", "evidence": "Visit notes"},
-    ("POST", "/action-plans/{plan_id}/success-measures"): lambda i: {"measure": "KS2 reading"},
-    ("PATCH", "/success-measures/{measure_id}"): lambda i: {"latest_value": "Top 40%"},
-    ("POST", "/action-plans"): lambda i: {"title": "Attendance 2026", "period_start": "2025-09",
-                                          "period_end": "2027-08"},
-    ("PATCH", "/action-plans/{plan_id}"): lambda i: {"title": "Plan renamed"},
-    ("POST", "/support-deployments"): lambda i: {"urn": i["urn"], "provider_kind": "sle", "objective": "Phonics"},
-    ("PATCH", "/support-deployments/{deployment_id}"): lambda i: {"days_delivered": 2},
-    ("POST", "/groups"): lambda i: {"name": "West alliance", "kind": "alliance", "schools": [i["urn"]]},
-    ("PATCH", "/groups/{group_id}"): lambda i: {"description": "Schools working on attendance"},
-}.items()}
-
-
-def _file(name: str, content: str, **data: str) -> Body:
-    return lambda i: {"files": {"file": (name, content.format(**i).encode(), "text/csv")}, "data": data}
-
-
-INDICATORS_CSV = "urn,national,measure,academic_year,value,source,recorded_on\n{urn},no,absence,2024/25,4.8,DfE,\n"
-PLAN_CSV = ("priority,priority_title,action,action_description,lead,time_frame,milestone,due_date,status\n"
-            "1,Leadership,1.1,Appoint a head of school improvement,DCS,Sept 2026,Post filled,2027-01-31,green\n")
-NEW_PASSWORD = "a different horse battery staple"
-# Browser forms: the fields to fill in (or change) in the form the page offers, by POST path.
-FORMS: dict[str, Body] = {
-    "/sign-in": lambda i: {"email": i["member_email"], "password": PASSWORD},
-    "/partnership": lambda i: {"partnership_id": i["partnership_id"]},
-    "/account/password": lambda i: {"current_password": PASSWORD, "new_password": NEW_PASSWORD,
-                                    "again": NEW_PASSWORD},
-    "/password/{key}": lambda i: {"password": NEW_PASSWORD, "again": NEW_PASSWORD},
-    "/imports/gias": lambda i: {"files": {"file": ("edubasealldata.csv", i["gias_csv"].encode(), "text/csv")},
-                                "data": {"la_code": "874"}},
-    "/indicators/import": _file("indicators.csv", INDICATORS_CSV, action="check"),
-    "/action-plans/import": _file("plan.csv", PLAN_CSV, title="Imported plan"),
-    "/action-plans": lambda i: {"title": "Attendance 2026", "period_start": "2025-09", "period_end": "2027-08",
-                                "status": "draft"},
-    "/action-plans/{plan_id}/measures/new": lambda i: {"measure": "KS2 reading"},
-    "/action-plans/{plan_id}/priorities/new": lambda i: {"title": "Attendance"},
-    "/priorities/{priority_id}/actions/new": lambda i: {"description": "Audit attendance", "leads": "HSI"},
-    "/plan-actions/{action_id}/milestones/new": lambda i: {"description": "Termly check"},
-    "/clinics": lambda i: {"held_on": "2027-01-20"},
-    "/clinics/{clinic_id}/actions": lambda i: {"text": "Book a review visit"},
-    "/clinics/{clinic_id}/agenda": lambda i: {"urn": i["spare_urn_1"]},
-    "/clinics/{clinic_id}/items/{item_id}": lambda i: {"minutes": "Agreed a review visit"},
-    "/clinics/{clinic_id}/items/{item_id}/move": lambda i: {"position": "1", "version": "1"},
-    "/clinics/{clinic_id}/targets": lambda i: {"urn": i["urn"], "outcome": "Attendance above 96%"},
-    "/clinics/{clinic_id}/targets/{target_id}": lambda i: {"review": "On track", "met": "yes", "version": "1"},
-    "/collaboratives/{collaborative_id}/triad-proposals": lambda i: {
-        "triad.0.name": "Spare triad", "triad.0.schools": f"{i['spare_urn_1']},{i['spare_urn_2']}"},
-    "/groups": lambda i: {"name": "West alliance", "kind": "alliance", "schools": i["urn"]},
-    "/groups/{group_id}/stage": lambda i: {"reached_on": "2026-10-01"},
-    "/groups/{group_id}/targets": lambda i: {"measure": "Attendance", "baseline": "91", "target": "95",
-                                             "target_on": "2027-07-01"},
-    "/groups/{group_id}/targets/{target_id}": lambda i: {"latest_value": "93", "latest_on": "2026-10-01"},
-    "/red-flags/new": lambda i: {"urn": i["urn"], "severity": "amber", "category": "governance",
-                                 "reason": "The chair resigned"},
-    "/schools/{urn}/indicators": lambda i: {"measure": "absence", "academic_year": "2024/25", "value": "4.8",
-                                            "source": "DfE"},
-    "/schools/{urn}/inspections": lambda i: {"inspected_on": "2023-06-10", "overall_effectiveness": "2"},
-    "/settings/people": lambda i: {"name": "Nell New", "email": "nell.new@school.example", "role": "viewer"},
-    "/settings/people/{user_id}/role": lambda i: {"role": "officer"},
-    "/settings/people/{user_id}/plan-roles": lambda i: {"codes": "HSI"},
-    "/settings/tokens": lambda i: {"name": "Reporting", "scopes": "read"},
-    "/support": lambda i: {"urn": i["urn"], "provider_kind": "sle", "objective": "Phonics",
-                           "outcome": "not_yet_completed"},
-    "/triads/{triad_id}/visits": lambda i: {"urn": i["urn"], "visit_date": "2025-11-10"},
-    "/visits/{visit_id}/actions": lambda i: {"text": "Share the maths tracker"},
-    "/visits/{visit_id}/status": lambda i: {"status": "signed_off"},
-    "/red-flags/withdraw": lambda i: {"urn": i["urn"], "flag_id": i["flag_id"]},
-}
-# Routes whose path names no record but whose body does: `theirs` sends another partnership's.
-BODY_NAMES_A_RECORD = {
-    ("POST", "/api/v1/triads"), ("POST", "/api/v1/support-deployments"), ("POST", "/api/v1/groups"),
-    ("POST", "/api/v1/indicators/bulk"), ("POST", "/partnership"), ("POST", "/red-flags/new"),
-    ("POST", "/red-flags/withdraw"), ("POST", "/support"), ("POST", "/groups"),
-}
 
 
 @dataclass

@@ -21,23 +21,33 @@ def empty(folder: Path) -> None:
         stale.unlink()
 
 
-@contextmanager
-def for_workers(workers: int) -> Iterator[Path | None]:
-    """For the block (the server's life): the operator's PROMETHEUS_MULTIPROC_DIR emptied, or with
-    several workers and none set, a new one made (and removed afterwards); one worker and none set:
-    nothing, the figures stay in memory."""
+def prepare(workers: int) -> tuple[Path | None, bool]:
+    """Before the workers start: the operator's PROMETHEUS_MULTIPROC_DIR emptied, or with several
+    workers and none set, a new one made and named in the environment (the workers inherit it).
+    One worker and none set: nothing, the figures stay in memory. Returns (the directory, made)."""
     given = os.environ.get(VARIABLE)
     if given:
         empty(Path(given))
-        yield Path(given)
-        return
+        return Path(given), False
     if workers <= 1:
-        yield None
-        return
+        return None, False
     folder = Path(tempfile.mkdtemp(prefix="sp-metrics-"))
     os.environ[VARIABLE] = str(folder)
+    return folder, True
+
+
+def release(folder: Path | None, made: bool) -> None:
+    """After the server stops: the directory `prepare` made goes."""
+    if made and folder is not None:
+        os.environ.pop(VARIABLE, None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def for_workers(workers: int) -> Iterator[Path | None]:
+    """`prepare` for the block (the server's life), then `release`."""
+    folder, made = prepare(workers)
     try:
         yield folder
     finally:
-        os.environ.pop(VARIABLE, None)
-        shutil.rmtree(folder, ignore_errors=True)
+        release(folder, made)

@@ -291,3 +291,22 @@ class TestLoggingSetup:
 def test_readme_names_the_settings():
     readme = (Path(PROJECT_ROOT) / "README.md").read_text()
     assert "`METRICS_TOKEN`" in readme and "`LOG_FORMAT`" in readme
+
+
+def test_gunicorn_settings_do_what_serve_does(monkeypatch):
+    """app.gunicorn_conf (docs/operations.md), with a stand-in for gunicorn's server object."""
+    from types import SimpleNamespace
+
+    from app import gunicorn_conf
+
+    assert gunicorn_conf.worker_class == "uvicorn_worker.UvicornWorker"
+    assert gunicorn_conf.accesslog is None and gunicorn_conf.errorlog is None
+    loggers = gunicorn_conf.logconfig_dict["loggers"]
+    assert loggers["gunicorn.error"]["handlers"] == ["stderr"] and loggers["gunicorn.access"]["handlers"] == []
+    monkeypatch.delenv(metrics_dir.VARIABLE, raising=False)
+    server = SimpleNamespace(cfg=SimpleNamespace(workers=3))
+    gunicorn_conf.on_starting(server)
+    folder = Path(os.environ[metrics_dir.VARIABLE])
+    assert folder.is_dir()
+    gunicorn_conf.on_exit(server)
+    assert not folder.exists() and metrics_dir.VARIABLE not in os.environ

@@ -18,6 +18,8 @@ from app.services.principal import Principal, bind
 bearer_token = HTTPBearer(auto_error=False, scheme_name="apiToken",
                           description="An API token of a partnership: `python -m app create-token`.")
 
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def api_principal(
     request: Request, session: SessionDep,
@@ -38,6 +40,10 @@ def api_principal(
         exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"')
         raise
     principal.require_read()
+    if request.method not in READING_METHODS:
+        # A read-only token is refused a change before its body is validated: 403, not a 422
+        # about a body it could never have sent.
+        principal.require_write()
     if stale:
         request.app.state.token_usage.note(principal.token_id)
     bind(session, principal)

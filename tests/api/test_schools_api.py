@@ -52,6 +52,16 @@ class TestAuthentication:
         assert client.get("/api/v1/schools").status_code == 200
         problem(client.post("/api/v1/schools", json=NEW_SCHOOL), 403)
 
+    def test_read_scope_is_refused_a_change_before_its_body_is_read(self, client, world):
+        """403 naming the scope, not a 422 about a body the token could never have sent."""
+        client.headers["Authorization"] = f"Bearer {world.read_token}"
+        urn = world.our_school.urn
+        for method, path, body in (("POST", "/api/v1/schools", {"urn": "not a urn"}),
+                                   ("POST", f"/api/v1/schools/{urn}/inspections", {"framework": "graded"}),
+                                   ("PATCH", f"/api/v1/schools/{urn}", {"pupils": -4})):
+            refused = problem(client.request(method, path, json=body), 403)
+            assert "write scope" in refused["detail"], (method, path)
+
     def test_last_used_is_recorded(self, api, world, session):
         from sqlalchemy import select
 

@@ -19,6 +19,8 @@ run() {
 
 run "lint (ruff)" .venv/bin/ruff check app tests bench migrations
 run "tests on SQLite" env -u TEST_DATABASE_URL .venv/bin/pytest -q -m "not browser" --ignore=tests/browser
+run "schemathesis CLI against a live server (SQLite)" env -u DATABASE_URL bash scripts/schemathesis-live.sh
 run "tests on PostgreSQL" env TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest -q -m "not browser" --ignore=tests/browser
+run "schemathesis CLI against a live server (PostgreSQL)" bash scripts/schemathesis-live.sh "$PG_URL"
 run "browser tests (Chromium)" .venv/bin/pytest -q -p no:cacheprovider tests/browser
 exit $status

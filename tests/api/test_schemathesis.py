@@ -4,18 +4,23 @@
 (boundary and invalid values, missing or spoilt tokens, other methods), then hypothesis examples,
 bounded by `max_examples`. The default checks all run but one (see CONFIG): documented status
 codes, content types, bodies and headers, no 5xx, invalid input refused, 401 without a token,
-`Allow` on 405. The last tests pin what the fuzzer found, so that it stays fixed whatever the draw.
+`Allow` on 405. Then the stateful phase: scenarios that follow the OpenAPI links from each create
+operation to the GET of what it made (app/openapi.py), where schemathesis also checks that what was
+made can be read. The last tests pin what the fuzzer found, so that it stays fixed whatever the draw.
 
 Isolation: each test runs in the usual rolled-back transaction (the `connection` fixture), and
-each example inside a savepoint of its own that is rolled back, so a DELETE in one example cannot
-starve the next of the seeded rows. The app is built once, at import, because the schema is read
-from it; its sessions join whichever connection the current test has lent to `SEEDED`. That works
-on SQLite and on PostgreSQL alike (TEST_DATABASE_URL), as the rest of the suite does.
+each example (or scenario) inside a savepoint of its own that is rolled back, so a DELETE in one
+example cannot starve the next of the seeded rows. The app is built once, at import, because the
+schema is read from it; its sessions join whichever connection the current test has lent to
+`SEEDED`. That works on SQLite and on PostgreSQL alike (TEST_DATABASE_URL), as the rest of the
+suite does.
 
 Reaching real rows: random URNs and ids would almost never name a record, so the hooks below steer
-most generated ones to the seeded records (read from `SEEDED` when each example is drawn: ids
-differ from test to test, since PostgreSQL sequences are not rolled back) and send a matching
-If-Match with most changes; `aim_coverage_case` does the same for the coverage cases.
+most generated path parameters to seeded records (read from `SEEDED` when each example is drawn:
+ids differ from test to test, since PostgreSQL sequences are not rolled back) and send a matching
+If-Match with most changes; `aim_coverage_case` does the same for the coverage cases. Every record
+address in the schema (a path up to its last parameter) has seeded records, and
+`test_every_path_parameter_names_a_seeded_record` fails for a new one that has none.
 """
 
 import base64
@@ -31,6 +36,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import missing_required_header
+from schemathesis.specs.openapi.stateful import collect_transitions
 from sqlalchemy import Connection, select
 from sqlmodel import Session
 
@@ -39,9 +45,12 @@ from app.main import create_app
 from app.models.account import ApiToken
 from app.models.action_plan import SuccessMeasure
 from app.models.base import utcnow
+from app.models.clinic import Clinic, ClinicAction, ClinicAgendaItem, ClinicTarget
 from app.models.group import SchoolGroup, SchoolGroupMember
 from app.models.types import MAX_ID
+from app.openapi import CREATED_LINKS
 from app.security import new_api_token
+from app.services.flag_rules import RULES
 from tests import factories, flag_setup
 from tests.plan_web_setup import build_plan
 from tests.support_setup import make_deployment
@@ -57,10 +66,45 @@ TOKEN, TOKEN_PREFIX, TOKEN_HASH = new_api_token()
 #   the partnership's own scheme, an inspection on the wrong framework for its date, or a closing
 #   date before the opening; 400 for a cursor the service did not issue; 428 without If-Match; 409
 #   for a URN already registered. tests/api/test_schools_api.py asserts those answers one by one.
+# The stateful phase follows the links the app declares (app/openapi.py), not those schemathesis would
+# infer from the schema's names and shapes, with valid data only (the other phases send invalid
+# data): a scenario's few steps then mostly make records and read them back.
 CONFIG = schemathesis.Config.from_str("""
 [checks]
 positive_data_acceptance.enabled = false
+
+[phases.stateful.generation]
+mode = "positive"
+
+[phases.stateful.inference]
+algorithms = []
 """)
+
+# A path parameter is aimed at a seeded record only if it is valid as the schema says, so that a
+# case meant to be refused (an id out of range, a URN of letters) stays refused.
+RULE_NAME_MAX = 60
+
+
+def _is_urn(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _is_valid(name: str, value: object) -> bool:
+    if name == "urn":
+        return _is_urn(value)
+    if name == "rule":
+        return isinstance(value, str) and 0 < len(value) <= RULE_NAME_MAX
+    return _is_id(value)
+
+
+def address_of(path: str) -> str | None:
+    """The record a path names: the path up to its last parameter (`/api/v1/triads/{triad_id}` for
+    `/api/v1/triads/{triad_id}/visits`), or None for a path without parameters."""
+    return path[:path.rindex("}") + 1] if "}" in path else None
 
 
 @dataclass
@@ -68,13 +112,10 @@ class Seeded:
     """The current test's connection, and the records the fuzzer should reach."""
 
     connection: Connection | None = None
-    urns: list[str] = field(default_factory=list)
-    # (URN, id) pairs for each kind of record, some of which do not belong together (404).
-    records: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    # Ids of records addressed by id alone (collaboratives, triads): ours, then another partnership's (404).
-    ids: dict[str, list[int]] = field(default_factory=dict)
-    # (visit, action) pairs: ours, ours, another partnership's, and one whose action is not the visit's (404).
-    visits: list[tuple[int, int]] = field(default_factory=list)
+    # For each record address, the path parameters of seeded records and the status a read of them
+    # answers: our own first (the coverage cases use the first), then another partnership's, and
+    # where a path names two records, a pair that do not belong together (404).
+    records: dict[str, list[tuple[dict[str, object], int]]] = field(default_factory=dict)
 
     def session(self, write: bool) -> Session:  # noqa: ARG002  (one connection serves reads and writes)
         if self.connection is None:
@@ -91,6 +132,9 @@ class Seeded:
             if savepoint.is_active:
                 savepoint.rollback()
 
+    def of(self, path: str) -> list[dict[str, object]]:
+        return [parameters for parameters, _ in self.records.get(address_of(path) or "", [])]
+
 
 SEEDED = Seeded()
 # Every seeded record is at version 1 in each example (each example rolls back its own changes).
@@ -99,10 +143,33 @@ app = create_app(session_factory=SEEDED.session)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
 
 
+def _add(session: Session, row):  # noqa: ANN001, ANN202
+    with all_tenants(session):
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _clinic(session: Session, school) -> tuple[Clinic, ClinicAgendaItem, ClinicAction, ClinicTarget]:  # noqa: ANN001
+    """An opened clinic of the school's partnership, with the school on its agenda, an action and a target."""
+    at = {"partnership_id": school.partnership_id}
+    clinic = _add(session, Clinic(**at, held_on=date(2026, 10, 5), academic_year="2026/27", meeting="autumn",
+                                  status="in_session", opened_at=utcnow()))
+    snapshot = {"urn": school.urn, "name": school.name, "severity": "amber", "flags": []}
+    item = _add(session, ClinicAgendaItem(**at, clinic_id=clinic.id, position=1, kind="added", school_id=school.id,
+                                          severity="amber", snapshot=snapshot))
+    action = _add(session, ClinicAction(**at, clinic_id=clinic.id, school_id=school.id, text="Book a review visit",
+                                        due_on=date(2026, 12, 1)))
+    target = _add(session, ClinicTarget(**at, clinic_id=clinic.id, school_id=school.id,
+                                        outcome="Attendance above 93%", target_date=date(2027, 3, 1)))
+    return clinic, item, action, target
+
+
 @pytest.fixture
 def seeded(connection, session, world) -> Iterator[Seeded]:
     """Two schools with known URNs, each with an inspection and an indicator, beside the world's
-    schools (one of them in another partnership, whose records must answer 404)."""
+    schools (one of them in another partnership, whose records must answer 404), and a record of
+    each other kind the API addresses by path, ours and theirs."""
     a = factories.make_school(session, world.ours, urn=URN_A, name="Rowan Primary School")
     b = factories.make_school(session, world.ours, urn=URN_B, name="rowan academy", pupils=None, fsm_percent=None,
                               phase="secondary", la_category="amber")
@@ -121,25 +188,20 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
     manual_flags = [flag_setup.manual(session, school) for school in (a, b, theirs)]
     collaborative = factories.make_collaborative(session, world.ours, [a, b], name="Seeded collaborative")
     their_collaborative = factories.make_collaborative(session, world.theirs, [theirs])
-    by_id = {"collaborative_id": [collaborative.id, their_collaborative.id],
-             "triad_id": [factories.make_triad(session, collaborative, [a, b]).id,
-                          factories.make_triad(session, their_collaborative, [theirs]).id]}
-    visits = [factories.make_visit(session, a, kind="triad_review", triad_id=by_id["triad_id"][0]),
+    triads = [factories.make_triad(session, collaborative, [a, b]), factories.make_triad(session, their_collaborative,
+                                                                                         [theirs])]
+    visits = [factories.make_visit(session, a, kind="triad_review", triad_id=triads[0].id),
               factories.make_visit(session, b, kind="governance_review", grade=2),
               factories.make_visit(session, theirs)]
-    visit_pairs = [(v.id, factories.make_visit_action(session, v).id) for v in visits]
-    visit_pairs.append((visit_pairs[0][0], visit_pairs[1][1]))
+    visit_actions = [factories.make_visit_action(session, v) for v in visits]
     plans = []
     for partnership in (world.ours, world.theirs):
         with as_tenant(session, partnership.id):  # the services bind the session to their partnership
             plans.append(build_plan(session, partnership, priorities=1, actions=1, milestones=1))
     with all_tenants(session):
         measures = {m.plan_id: m.id for m in session.scalars(select(SuccessMeasure))}
-    by_id |= {"plan_id": [p.plan_id for p in plans], "priority_id": [p.priority_ids[0] for p in plans],
-              "action_id": [p.action_ids[0] for p in plans],
-              "milestone_id": [next(iter(p.milestone_ids.values())) for p in plans],
-              "measure_id": [measures[p.plan_id] for p in plans],
-              "deployment_id": [make_deployment(session, a).id, make_deployment(session, theirs).id]}
+    deployments = [make_deployment(session, a), make_deployment(session, theirs)]
+    clinics = [_clinic(session, a), _clinic(session, theirs)]
     with all_tenants(session):  # a group of each partnership (school A and B in ours), at version 1
         groups = [SchoolGroup(partnership_id=world.ours.id, name="Seeded alliance", kind="alliance", version=1),
                   SchoolGroup(partnership_id=world.theirs.id, name="Their alliance", kind="alliance", version=1)]
@@ -148,7 +210,6 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
         session.add_all([SchoolGroupMember(partnership_id=world.ours.id, group_id=groups[0].id, school_id=school.id)
                          for school in (a, b)])
         session.flush()
-    by_id["group_id"] = [g.id for g in groups]
     with all_tenants(session):
         # Used just now, so requests skip recording its last use: a write that the rollback after
         # each example would undo, so that every request of every example repeated it.
@@ -156,16 +217,53 @@ def seeded(connection, session, world) -> Iterator[Seeded]:
                              token_hash=TOKEN_HASH, scopes="read write", last_used_at=utcnow()))
     session.commit()  # releases the fixture's savepoint; the test's transaction is still rolled back
 
-    def pairs(rows: list) -> list[tuple[str, int]]:
+    def school_records(name: str, rows: list) -> list[tuple[dict, int]]:
+        """A school's records: A's and B's own, theirs (404), and B's under A's URN (404)."""
         own_a, own_b, their = (r.id for r in rows)
-        return [(URN_A, own_a), (URN_B, own_b), (theirs.urn, their), (URN_A, own_b)]
+        return [({"urn": URN_A, name: own_a}, 200), ({"urn": URN_B, name: own_b}, 200),
+                ({"urn": theirs.urn, name: their}, 404), ({"urn": URN_A, name: own_b}, 404)]
 
+    def by_id(name: str, ours: int, their: int) -> list[tuple[dict, int]]:
+        return [({name: ours}, 200), ({name: their}, 404)]
+
+    def nested(parent: str, child: str, pairs: list[tuple[int, int]]) -> list[tuple[dict, int]]:
+        """(parent, child) pairs, ours then theirs (404), and our first parent with another's child (404)."""
+        *own, their = pairs
+        stranger = own[-1][1] if len(own) > 1 else their[1]
+        return ([({parent: p, child: c}, 200) for p, c in own] + [({parent: their[0], child: their[1]}, 404)]
+                + [({parent: own[0][0], child: stranger}, 404)])
+
+    api = "/api/v1"
     SEEDED.connection = connection
-    SEEDED.urns = [URN_A, URN_B, world.our_school.urn, theirs.urn]
-    SEEDED.records = {"inspection_id": pairs(inspections), "indicator_id": pairs(indicators),
-                      "flag_id": pairs(manual_flags)}
-    SEEDED.ids = by_id
-    SEEDED.visits = visit_pairs
+    SEEDED.records = {
+        f"{api}/schools/{{urn}}": [({"urn": urn}, 200) for urn in (URN_A, URN_B, world.our_school.urn)]
+        + [({"urn": theirs.urn}, 404)],
+        f"{api}/schools/{{urn}}/inspections/{{inspection_id}}": school_records("inspection_id", inspections),
+        f"{api}/schools/{{urn}}/indicators/{{indicator_id}}": school_records("indicator_id", indicators),
+        f"{api}/schools/{{urn}}/flags/{{flag_id}}": school_records("flag_id", manual_flags),
+        f"{api}/collaboratives/{{collaborative_id}}": by_id("collaborative_id", collaborative.id,
+                                                             their_collaborative.id),
+        f"{api}/triads/{{triad_id}}": by_id("triad_id", triads[0].id, triads[1].id),
+        f"{api}/visits/{{visit_id}}": [({"visit_id": v.id}, 200) for v in visits[:2]] + [({"visit_id": visits[2].id},
+                                                                                            404)],
+        f"{api}/visits/{{visit_id}}/actions/{{action_id}}": nested(
+            "visit_id", "action_id", [(v.id, x.id) for v, x in zip(visits, visit_actions, strict=True)]),
+        f"{api}/action-plans/{{plan_id}}": by_id("plan_id", *(p.plan_id for p in plans)),
+        f"{api}/priorities/{{priority_id}}": by_id("priority_id", *(p.priority_ids[0] for p in plans)),
+        f"{api}/plan-actions/{{action_id}}": by_id("action_id", *(p.action_ids[0] for p in plans)),
+        f"{api}/milestones/{{milestone_id}}": by_id("milestone_id",
+                                                     *(next(iter(p.milestone_ids.values())) for p in plans)),
+        f"{api}/success-measures/{{measure_id}}": by_id("measure_id", *(measures[p.plan_id] for p in plans)),
+        f"{api}/support-deployments/{{deployment_id}}": by_id("deployment_id", *(d.id for d in deployments)),
+        f"{api}/groups/{{group_id}}": by_id("group_id", *(g.id for g in groups)),
+        f"{api}/clinics/{{clinic_id}}": by_id("clinic_id", *(c[0].id for c in clinics)),
+        f"{api}/clinics/{{clinic_id}}/agenda/{{item_id}}": nested(
+            "clinic_id", "item_id", [(c[0].id, c[1].id) for c in clinics]),
+        f"{api}/actions/{{action_id}}": by_id("action_id", *(c[2].id for c in clinics)),
+        f"{api}/targets/{{target_id}}": by_id("target_id", *(c[3].id for c in clinics)),
+        f"{api}/flag-rules/{{rule}}": [({"rule": name}, 200) for name in list(RULES)[:2]]
+        + [({"rule": "no_such_rule"}, 404)],
+    }
     try:
         yield SEEDED
     finally:
@@ -184,76 +282,34 @@ class SeededToken:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
 
-ID_KINDS = ("collaborative_id", "triad_id", "plan_id", "priority_id", "action_id", "milestone_id", "measure_id",
-            "deployment_id", "group_id")
-RECORD_KINDS = ("inspection_id", "indicator_id", "flag_id")  # a school's records, addressed by URN and id
-
-
-def _is_urn(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()
-
-
-def _is_id(value: object) -> bool:
-    """A valid id as the schema says (1 to MAX_ID): only those are aimed at seeded records, so that a
-    case meant to be refused (an id out of range) stays out of range."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+def _aim(drawn: dict, record: dict) -> dict:
+    """The drawn path parameters with each valid one replaced by the seeded record's."""
+    return {name: record[name] if name in record and _is_valid(name, value) else value
+            for name, value in drawn.items()}
 
 
 @schema.hook
 def flatmap_path_parameters(ctx, path_parameters: dict | None) -> st.SearchStrategy:
-    """Most of the time, a valid URN (and id) becomes a seeded one; invalid values stay as drawn."""
-    if _is_id((path_parameters or {}).get("visit_id")):
-        return st.sampled_from(range(len(SEEDED.visits) + 1)).map(lambda i: _aim_at_visit(path_parameters, i))
-    by_id = next((name for name in ID_KINDS if _is_id((path_parameters or {}).get(name))), None)
-    if by_id is not None:
-        seeded = SEEDED.ids.get(by_id, [])  # none yet while schemathesis collects its examples
-        picks = st.sampled_from(range(len(seeded) + 1)).map(
-            lambda i: seeded[i] if i < len(seeded) else path_parameters[by_id])
-        return picks.map(lambda record_id: {**path_parameters, by_id: record_id})
-    if not path_parameters or not _is_urn(path_parameters.get("urn")):
+    """Most of the time, the valid path parameters name a seeded record; invalid values stay as drawn.
+    (The parameters a link fills in reach the stateful phase's cases without passing here.)"""
+    records = SEEDED.of(ctx.operation.path)  # none yet while schemathesis collects its examples
+    if not path_parameters or not records:
         return st.just(path_parameters)
-    kind = next((name for name in RECORD_KINDS if name in path_parameters), None)
-    if kind is None:
-        urns = st.sampled_from(range(len(SEEDED.urns) + 1)).map(
-            lambda i: SEEDED.urns[i] if i < len(SEEDED.urns) else path_parameters["urn"])
-        return urns.map(lambda urn: {**path_parameters, "urn": urn})
-    if not _is_id(path_parameters[kind]):
-        return st.just(path_parameters)
-    pairs = st.sampled_from(range(len(SEEDED.records[kind]) + 1)).map(
-        lambda i: SEEDED.records[kind][i] if i < len(SEEDED.records[kind]) else None)
-    return pairs.map(lambda pair: path_parameters if pair is None
-                     else {**path_parameters, "urn": pair[0], kind: pair[1]})
-
-
-def _aim_at_visit(path_parameters: dict, i: int) -> dict:
-    """The i-th seeded (visit, action) pair, or the parameters as drawn (i past the end)."""
-    if i >= len(SEEDED.visits):
-        return path_parameters
-    visit_id, action_id = SEEDED.visits[i]
-    aimed = {**path_parameters, "visit_id": visit_id}
-    if _is_id(path_parameters.get("action_id")):
-        aimed["action_id"] = action_id
-    return aimed
+    return st.sampled_from([*records, None]).map(
+        lambda record: path_parameters if record is None else _aim(path_parameters, record))
 
 
 def aim_coverage_case(case) -> None:
     """schemathesis builds its coverage cases when the tests are collected, before any record exists
-    and without the hooks above. Point their valid URNs and ids at school A and its records, and let
-    them send the seeded records' ETag, so that their bodies and queries are judged by an operation that found its
-    record and may change it, rather than refused with 404 or 428 (which the fuzzing phase covers)."""
+    and without the hooks above. Point their valid path parameters at our own first seeded record, and
+    let them send the seeded records' ETag, so that their bodies and queries are judged by an operation
+    that found its record and may change it, rather than refused with 404 or 428 (which the fuzzing
+    phase covers)."""
     if case.meta is None or case.meta.phase.name.value != "coverage":
         return
-    parameters = case.path_parameters or {}
-    if _is_urn(parameters.get("urn")) and parameters["urn"] not in SEEDED.urns:
-        parameters["urn"] = URN_A
-        for kind in RECORD_KINDS:
-            if _is_id(parameters.get(kind)):
-                parameters[kind] = SEEDED.records[kind][0][1]
-    for kind in ID_KINDS:
-        if _is_id(parameters.get(kind)) and SEEDED.ids.get(kind):
-            parameters[kind] = SEEDED.ids[kind][0]
-    if _is_id(parameters.get("visit_id")) and SEEDED.visits:
-        parameters.update(_aim_at_visit(parameters, 0))
+    records = SEEDED.of(case.operation.path)
+    if case.path_parameters and records:
+        case.path_parameters = _aim(case.path_parameters, records[0])
     if "If-Match" in case.operation.headers and "If-Match" not in (case.headers or {}):
         case.headers = {**(case.headers or {}), "If-Match": SEEDED_ETAG}
 
@@ -283,22 +339,96 @@ def test_api_conforms_to_its_schema(case, seeded):
         case.call_and_validate(excluded_checks=[missing_required_header])
 
 
-def test_the_seeded_records_answer(seeded):
-    """The plumbing the hooks rely on: the app reaches this test's connection, the token works,
-    and the seeded pairs name real records (or, across schools and partnerships, none)."""
+LINKED_READS = {read.split(" ", 1)[1] for read, _ in CREATED_LINKS.values()}  # the GETs a link leads to
+
+
+class Workflows(schema.as_state_machine()):
+    """schemathesis' stateful phase: scenarios of a few steps that try to create records (valid data,
+    see CONFIG) and, when one was made (201), follow the link to its GET, which must then find it
+    (`ensure_resource_availability`) and answer as documented. Each scenario is rolled back."""
+
+    followed: list[tuple[str, int]] = []  # (the GET a link led to, its status), for the test below
+
+    def setup(self) -> None:
+        self._example = SEEDED.example()
+        self._example.__enter__()
+
+    def teardown(self) -> None:
+        try:
+            super().teardown()
+        finally:
+            self._example.__exit__(None, None, None)
+
+    def after_call(self, response, case) -> None:
+        super().after_call(response, case)
+        if case.operation.method.upper() == "GET" and case.operation.path in LINKED_READS:
+            Workflows.followed.append((case.operation.path, response.status_code))
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+        case.validate_response(response, additional_checks=additional_checks,
+                               excluded_checks=[missing_required_header], transport_kwargs=kwargs or None,
+                               recorder=self.recorder)
+
+
+def test_stateful_links_from_create_to_read(seeded):
+    """Bounded: 40 scenarios of at most 6 steps. A scenario only reaches a GET through a link after
+    its create answered 201, so some GET reached that way must have found what was made."""
+    Workflows.followed = []
+    Workflows.run(settings=settings(max_examples=40, stateful_step_count=6, deadline=None,
+                                    suppress_health_check=list(HealthCheck)))
+    assert any(status == 200 for _, status in Workflows.followed), Workflows.followed
+
+
+def test_links_go_from_each_create_to_a_real_read():
+    """/openapi.json links every operation that answers 201 to a GET of the schema, each of whose path
+    parameters the link fills in from the create's request or response; schemathesis reads them all."""
+    with TestClient(app) as client:
+        document = client.get("/openapi.json").json()
+    operations = {(method.upper(), path): operation for path, item in document["paths"].items()
+                  for method, operation in item.items()}
+    by_id = {operation["operationId"]: key for key, operation in operations.items()}
+    creates = {key for key, operation in operations.items() if "201" in operation["responses"]}
+    assert {f"{method} {path}" for method, path in creates} == set(CREATED_LINKS)
+    expected = set()
+    for method, path in creates:
+        links = operations[(method, path)]["responses"]["201"]["links"]
+        assert len(links) == 1, (path, links)
+        (link,) = links.values()
+        target_method, target_path = by_id[link["operationId"]]
+        assert target_method == "GET", link
+        assert set(link["parameters"]) == {p["name"] for p in operations[by_id[link["operationId"]]]["parameters"]
+                                           if p["in"] == "path"}, (path, link)
+        for expression in link["parameters"].values():
+            source = expression.removeprefix("$request.path.")
+            assert expression.startswith("$response.body#/") or f"{{{source}}}" in path, (path, expression)
+        expected.add((f"{method} {path}", f"GET {target_path}"))
+    operations_read = [result.ok() for result in schema.get_all_operations()]
+    read = {(link.source.label, link.target.label) for found in collect_transitions(operations_read).operations.values()
+            for link in found.outgoing}
+    assert read == expected
+
+
+def test_every_path_parameter_names_a_seeded_record(seeded):
+    """Each record address of the schema has seeded records, and they answer as `seeded` says: a GET
+    of the record where the API has one, else a change with a stale If-Match (412 once found)."""
+    document = app.openapi()
+    addresses = {address_of(path) for path in document["paths"]} - {None}
+    assert addresses == set(seeded.records), "seed the records of a new path in the `seeded` fixture"
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {TOKEN}"
-        assert client.get(f"/api/v1/schools/{URN_A}").json()["urn"] == URN_A
-        for kind, path in (("inspection_id", "inspections"), ("indicator_id", "indicators"), ("flag_id", "flags")):
-            answers = [client.get(f"/api/v1/schools/{urn}/{path}/{record_id}").status_code
-                       for urn, record_id in seeded.records[kind]]
-            assert answers == [200, 200, 404, 404], kind
-        answers = [client.get(f"/api/v1/visits/{visit_id}/actions/{action_id}").status_code
-                   for visit_id, action_id in seeded.visits]
-        assert answers == [200, 200, 404, 404], "visits"
-        for kind, path in (("collaborative_id", "collaboratives"), ("triad_id", "triads")):
-            answers = [client.get(f"/api/v1/{path}/{record_id}").status_code for record_id in seeded.ids[kind]]
-            assert answers == [200, 404], kind
+        for address, records in seeded.records.items():
+            methods = document["paths"].get(address, {})
+            for parameters, status in records:
+                url = address.format(**parameters)
+                with seeded.example():
+                    if "get" in methods:
+                        answer = client.get(url).status_code
+                    else:
+                        method = "patch" if "patch" in methods else "delete"
+                        kwargs = {"json": {}} if method == "patch" else {}
+                        answer = client.request(method, url, headers={"If-Match": '"999"'}, **kwargs).status_code
+                        answer = 200 if answer == 412 else answer  # found, and stale
+                assert answer == status, (url, answer)
 
 
 def _cursor(*parts: object) -> str:

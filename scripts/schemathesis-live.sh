@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# schemathesis' CLI against a live server (issue 11, the peer test suite): `python -m app serve` on a
+# free loopback port, on a database of its own whose one partnership holds only schools imported
+# from a GIAS extract (tests/gias_csv.py writes it; `import-gias` loads it), called with a read-write
+# token. Checks not_a_server_error and response_schema_conformance over the examples, coverage and
+# fuzzing phases. Most generated URNs and flag-rule names are real ones (a schemathesis dictionary),
+# so that the operations on a school reach one.
+#
+#   bash scripts/schemathesis-live.sh                     # SQLite, a file in a temporary directory
+#   bash scripts/schemathesis-live.sh postgresql+psycopg://app:app@127.0.0.1:5432/app_test
+#   DATABASE_URL=postgresql+psycopg://... bash scripts/schemathesis-live.sh
+#
+# On PostgreSQL the URL names the server: the run uses a database of its own there (<name>_live),
+# made afresh and dropped afterwards. Bounded: LIVE_MAX_EXAMPLES (default 5) cases per operation and
+# phase, LIVE_TIMEOUT (default 600) seconds at most for the CLI. LIVE_KEEP=1 keeps the working
+# directory (the server's log, the CLI's JUnit report). The server is always stopped; exits non-zero
+# on any failure, or if the database could not be prepared or the server did not start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+URL="${1:-${DATABASE_URL:-}}"
+MAX_EXAMPLES="${LIVE_MAX_EXAMPLES:-5}"
+TIMEOUT="${LIVE_TIMEOUT:-600}"
+SCHOOLS=15000  # rows of the extract (about 150 LAs); the partnership imports those of LA 874
+work="$(mktemp -d "${TMPDIR:-/tmp}/schemathesis-live.XXXXXX")"
+server_pid=""
+database=""
+
+alive() { local state; state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1; [[ "$state" != Z* ]]; }
+stop_server() {  # ours only, by its PID: SIGTERM, then SIGKILL if it lingers past 15 s
+  [ -n "$server_pid" ] || return 0
+  if alive "$server_pid"; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do alive "$server_pid" || break; sleep 0.1; done
+    if alive "$server_pid"; then kill -KILL "$server_pid" 2>/dev/null || true; fi
+  fi
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+# A PostgreSQL database of its own beside the one named (made afresh), or a SQLite file in $work.
+scratch() {  # $1: create | drop
+  $PY - "$1" "$URL" "$work" <<'EOF'
+import sys
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+action, url, work = sys.argv[1:]
+if not url.startswith("postgresql"):
+    print(f"sqlite:///{work}/live.db")
+    sys.exit(0)
+named = make_url(url)
+live = named.set(database=f"{named.database}_live")
+admin = create_engine(named.set(database="postgres"), isolation_level="AUTOCOMMIT")
+with admin.connect() as connection:
+    connection.execute(text(f'DROP DATABASE IF EXISTS "{live.database}" WITH (FORCE)'))
+    if action == "create":
+        connection.execute(text(f'CREATE DATABASE "{live.database}"'))
+admin.dispose()
+print(live.render_as_string(hide_password=False))
+EOF
+}
+cleanup() {
+  stop_server
+  if [ -n "$database" ]; then scratch drop >/dev/null || echo "!! could not drop the run's database"; fi
+  if [ -z "${LIVE_KEEP:-}" ]; then rm -rf "$work"; else echo "kept $work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+database="$(scratch create)"
+engine="${database%%:*}"; engine="${engine%%+*}"
+cli() { DATABASE_URL="$database" ENVIRONMENT=development $PY -m app "$@"; }
+{
+  cli migrate
+  $PY -c "import sys; from tests.gias_csv import national_extract; national_extract(sys.argv[1], rows=$SCHOOLS)" \
+    "$work/gias.csv"
+  cli create-partnership --name "Live Schools Partnership" --slug live --la-code 874
+  cli import-gias "$work/gias.csv" --partnership live --la 874
+  cli create-token --partnership live --name schemathesis-live --scopes read,write | tail -n 1 >"$work/token"
+} >"$work/prepare.log" 2>&1 || { echo "preparing the database failed:"; cat "$work/prepare.log"; exit 1; }
+
+# The dictionaries: the partnership's URNs (all imported) and the flag rules' names.
+DATABASE_URL="$database" $PY - "$work/schemathesis.toml" <<'EOF'
+import json
+import sys
+from sqlalchemy import select
+from app.db import all_tenants, session_scope
+from app.models.school import School
+from app.services.flag_rules import RULES
+with session_scope(write=False) as session, all_tenants(session):
+    urns = sorted(session.scalars(select(School.urn)))
+if not urns:
+    sys.exit("the GIAS import made no schools")
+with open(sys.argv[1], "w") as config:
+    config.write(f"[dictionaries]\nurns = {{ values = {json.dumps(urns)} }}\n"
+                 f"rules = {{ values = {json.dumps(sorted(RULES))} }}\n\n"
+                 '[parameters]\n"path.urn" = { dictionary = "urns", probability = 0.8 }\n'
+                 '"path.rule" = { dictionary = "rules", probability = 0.8 }\n')
+print(f"{len(urns)} schools")
+EOF
+
+port="$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+base="http://127.0.0.1:$port"
+DATABASE_URL="$database" ENVIRONMENT=development $PY -m app serve --host 127.0.0.1 --port "$port" \
+  >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 300); do
+  curl -s -o /dev/null --max-time 2 "$base/healthz" && break
+  alive "$server_pid" || break
+  sleep 0.2
+done
+if ! curl -s -o /dev/null --max-time 2 "$base/healthz"; then
+  echo "the server did not start:"; tail -n 40 "$work/server.log"; exit 1
+fi
+
+echo "schemathesis against $base ($engine, $(wc -l <"$work/gias.csv") GIAS rows, LA 874), $MAX_EXAMPLES examples per operation"
+status=0
+timeout --signal=TERM --kill-after=15 "$TIMEOUT" \
+  .venv/bin/st --config-file "$work/schemathesis.toml" run "$base/openapi.json" \
+    --checks not_a_server_error,response_schema_conformance \
+    --phases examples,coverage,fuzzing \
+    --header "Authorization: Bearer $(cat "$work/token")" \
+    --max-examples "$MAX_EXAMPLES" --workers 2 --request-timeout 30 \
+    --generation-database none --no-color \
+    --report junit --report-junit-path "$work/junit.xml" || status=$?
+stop_server
+if [ "$status" -ne 0 ]; then
+  [ "$status" -eq 124 ] && echo "!! schemathesis ran past $TIMEOUT s"
+  if grep -q " 500 \|Traceback" "$work/server.log"; then
+    echo "the server's log (errors):"; grep -B 2 -A 25 "Traceback" "$work/server.log" | head -n 80 || true
+  fi
+fi
+exit "$status"

@@ -22,5 +22,10 @@ run "tests on SQLite" env -u TEST_DATABASE_URL .venv/bin/pytest -q -m "not brows
 run "schemathesis CLI against a live server (SQLite)" env -u DATABASE_URL bash scripts/schemathesis-live.sh
 run "tests on PostgreSQL" env TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest -q -m "not browser" --ignore=tests/browser
 run "schemathesis CLI against a live server (PostgreSQL)" bash scripts/schemathesis-live.sh "$PG_URL"
+# Load and SIGKILL faults, shortened (docs/operations.md): each in databases of its own, servers stopped.
+run "load test on SQLite (10 s)" env -u DATABASE_URL LOAD_SECONDS=10 bash scripts/load.sh
+run "load test on PostgreSQL (10 s)" env DATABASE_URL="$PG_URL" LOAD_SECONDS=10 bash scripts/load.sh
+run "kill test on SQLite" env -u DATABASE_URL KILL_ROWS=5000 KILL_REPEATS=2 KILL_TIMEOUT=600 bash scripts/kill-test.sh
+run "kill test on PostgreSQL" env DATABASE_URL="$PG_URL" KILL_ROWS=5000 KILL_REPEATS=2 KILL_TIMEOUT=600 bash scripts/kill-test.sh
 run "browser tests (Chromium)" .venv/bin/pytest -q -p no:cacheprovider tests/browser
 exit $status

@@ -10,11 +10,12 @@ same file the GIAS benchmark imports), so every benchmark measures the same data
 - ``small``: two partnerships of about 100 and 60 schools (for the test suite).
 
 The national partnership is filled by the GIAS import itself. The others are copies of its open
-schools (with their inspections), written with bulk Core statements that each name the row's
-partnership, plus the partnership's own fields (engagement, LA category, head's start date) and
-a few indicators per school. Every partnership then gets its peer-review network: collaboratives,
-triads and visit records with their actions, over two academic years (app/services/generate_triads.py), then
-its action plans and support deployments (app/services/generate_plans.py).
+schools (with their inspections), plus the partnership's own fields (engagement, LA category, head's
+start date) and a few indicators per school (app/services/generate_copy.py). Every generated row is
+written in bulk, naming its partnership (app/services/generate_rows.py). Every partnership then gets
+its peer-review network: collaboratives, triads and visit records with their actions, over two
+academic years (app/services/generate_triads.py), then its action plans and support deployments
+(app/services/generate_plans.py).
 Each partnership gets an API token with read and write scopes and no officer; the plain tokens are
 returned once, for the caller to keep.
 
@@ -26,9 +27,7 @@ import csv
 import random
 import sys
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -40,14 +39,20 @@ from app.config import PROJECT_ROOT
 from app.db import all_tenants
 from app.models.account import ApiToken
 from app.models.base import utcnow
-from app.models.indicator import Indicator
-from app.models.inspection import Inspection
 from app.models.partnership import Partnership
-from app.models.school import School
 from app.security import new_api_token
 from app.services import accounts, demo, partnerships
+from app.services.generate_copy import (
+    Tables,
+    copy_schools,
+    keep_latest_on_rows,
+    read_inspections,
+    read_schools,
+    write_indicators,
+)
 from app.services.generate_plans import write_plans
-from app.services.generate_triads import Progress, chunks, delete_generated_people, insert, write_networks
+from app.services.generate_rows import Progress, collector_paused, roomy_cache
+from app.services.generate_triads import delete_generated_people, write_networks
 from app.services.imports import gias
 
 SCALES = ("national", "partnership", "small")
@@ -62,13 +67,6 @@ LA_PARTNERSHIPS = 149  # beside the region: about 150 partnerships in all
 # end, and with the region about 25,000).
 LA_SCHOOLS_TARGET = 23_500
 SMALL_SIZES = {"partnership": (150, 100, 50), "small": (100, 60)}
-INDICATOR_SOURCE = "Generated"
-
-# The latest inspection kept on the school row (written when the database has the columns).
-LATEST_COLUMNS = {"latest_inspected_on": sa.Date(), "latest_framework": sa.String(20),
-                  "latest_headline": sa.String(30)}
-NOT_ENGAGED_REASONS = ["Trust runs its own peer review", "Headteacher on long-term leave",
-                       "Joining in spring term", "New headteacher settling in"]
 
 
 class DatabaseNotEmpty(Exception):
@@ -148,7 +146,11 @@ def generate(session: Session, scale: str, *, seed: int = DEFAULT_SEED, force: b
     """Fill the database with a generated register at this scale, in the session's transaction."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
-    report = progress or (lambda label, done, total: None)
+    with collector_paused(), roomy_cache(session.connection()):
+        return _generate(session, scale, seed, force, progress or (lambda label, done, total: None))
+
+
+def _generate(session: Session, scale: str, seed: int, force: bool, report: Progress) -> GenerateResult:
     national_extract, write_gias_csv = _extract_writer()
     connection = session.connection()
     if has_data(session):
@@ -177,12 +179,12 @@ def generate(session: Session, scale: str, *, seed: int = DEFAULT_SEED, force: b
                                    progress=lambda done, total: report("importing the GIAS extract", done, total))
 
     report("reading the imported register", 0, None)
-    tables = _Tables(connection)
-    schools = _read_schools(connection, tables, source.id)
-    history = _read_inspections(connection, source.id)
+    tables = Tables(connection)
+    schools = read_schools(connection, tables, source.id)
+    history = read_inspections(connection, source.id)
     latest = {school_id: rows[0] for school_id, rows in history.items()}
     if scale == "national":
-        _keep_latest_on_rows(connection, tables, schools, latest)
+        keep_latest_on_rows(connection, tables, schools, latest)
         result.partnerships.append(GeneratedPartnership(
             source.slug, source.name, "national", "", summary.created, summary.inspections_added))
 
@@ -193,12 +195,15 @@ def generate(session: Session, scale: str, *, seed: int = DEFAULT_SEED, force: b
         targets.append((p, kind, picked))
         result.partnerships.append(GeneratedPartnership(p.slug, p.name, kind, "", len(picked)))
 
-    _copy(connection, tables, rng, targets, history, latest, result, report)
+    copied = copy_schools(connection, tables, rng, targets, history, latest, report)
+    for generated in result.partnerships:
+        if generated.slug in copied:
+            generated.inspections, generated.indicators = copied[generated.slug]
     ids = {p.slug: p.id for p, _, _ in targets}
     if scale == "national":
         ids[source.slug] = source.id
         open_schools = [(s["id"], s["phase"]) for s in schools if s["status"] == "open"]
-        result.partnerships[0].indicators = _write_indicators(connection, rng, source.id, open_schools,
+        result.partnerships[0].indicators = write_indicators(connection, rng, source.id, open_schools,
                                                               years=("2025/26",), measures_by_phase=False,
                                                               report=report)
     else:
@@ -235,61 +240,6 @@ def _filter_extract(extract: Path, la_codes: set[str], path: Path, write_gias_cs
     return write_gias_csv(path, rows)
 
 
-class _Tables:
-    """The school table as the database has it now: with the latest-inspection columns once the
-    migration that adds them has run (they are written only then)."""
-
-    def __init__(self, connection: Connection) -> None:
-        present = {c["name"] for c in sa.inspect(connection).get_columns("school")}
-        model = {c.name: c.type for c in School.__table__.c}
-        types = {**LATEST_COLUMNS, **model}
-        self.latest = all(name in present for name in LATEST_COLUMNS)
-        self.school = sa.table("school", *(sa.column(name, types[name]) for name in types if name in present))
-
-
-def _read_schools(connection: Connection, tables: _Tables, partnership_id: int) -> list[dict]:
-    t = tables.school
-    rows = connection.execute(select(t).where(t.c.partnership_id == partnership_id).order_by(t.c.urn))
-    return [dict(r) for r in rows.mappings()]
-
-
-def _read_inspections(connection: Connection, partnership_id: int) -> dict[int, list[dict]]:
-    """Each school's inspections, newest first (by date, then the later record)."""
-    t = Inspection.__table__
-    stmt = (select(t).where(t.c.partnership_id == partnership_id)
-            .order_by(t.c.school_id, t.c.inspected_on.desc(), t.c.id.desc()))
-    history: dict[int, list[dict]] = {}
-    for row in connection.execute(stmt).mappings():
-        history.setdefault(row["school_id"], []).append(dict(row))
-    return history
-
-
-def _latest_values(inspection: dict | None) -> dict:
-    if inspection is None:
-        return dict.fromkeys(LATEST_COLUMNS)
-    return {"latest_inspected_on": inspection["inspected_on"], "latest_framework": inspection["framework"],
-            "latest_headline": inspection["headline"]}
-
-
-def _keep_latest_on_rows(connection: Connection, tables: _Tables, schools: list[dict],
-                         latest: dict[int, dict]) -> None:
-    """The import keeps each school's latest inspection on its row; where it has not (an older
-    import), set it here, so that the list reads the same data whichever code filled it."""
-    if not tables.latest:
-        return
-    t = tables.school
-    stale = []
-    for school in schools:
-        wanted = _latest_values(latest.get(school["id"]))
-        if any(school[k] != v for k, v in wanted.items()):
-            stale.append({"b_id": school["id"], **{f"b_{k}": v for k, v in wanted.items()}})
-            school.update(wanted)
-    if stale:
-        connection.execute(
-            sa.update(t).where(t.c.id == sa.bindparam("b_id"))
-            .values({k: sa.bindparam(f"b_{k}") for k in LATEST_COLUMNS}), stale)
-
-
 def _plan_partnerships(scale: str, rng: random.Random, schools: list[dict], la_codes: list[str],
                        region_las: set[str]) -> list[tuple[str, str, str, str | None, list[dict]]]:
     """(kind, slug without the prefix, name, LA code, the source schools it gets) for each partnership."""
@@ -324,79 +274,6 @@ def _plan_partnerships(scale: str, rng: random.Random, schools: list[dict], la_c
             picked = sorted(rng.sample(pool, min(size, len(pool))), key=lambda s: s["urn"])
             plans.append(("small", f"small-{n + 1}", f"{places[n]} Schools Partnership", None, picked))
     return plans
-
-
-def _copy(connection: Connection, tables: _Tables, rng: random.Random,
-          targets: list[tuple[Partnership, str, list[dict]]], history: dict[int, list[dict]],
-          latest: dict[int, dict], result: GenerateResult, report: Progress) -> None:
-    """The chosen schools into each partnership, with their inspections and some indicators."""
-    now = utcnow()
-    columns = set(tables.school.c.keys())
-    school_rows = []
-    for partnership, _, picked in targets:
-        scheme = partnership.category_scheme
-        for s in picked:
-            engaged = rng.random() > 0.08
-            row = {k: v for k, v in s.items() if k != "id"} | {
-                "partnership_id": partnership.id, "version": 1, "created_at": now, "updated_at": now,
-                "engaged": engaged, "not_engaged_reason": None if engaged else rng.choice(NOT_ENGAGED_REASONS),
-                "la_category": rng.choices([*scheme, None], weights=[10, 25, 55, 10][:len(scheme)] + [10])[0],
-                "headteacher_started_on": date(2026, 9, 1) - timedelta(days=rng.randrange(60, 4000))
-                if s["headteacher_name"] else None,
-            }
-            if tables.latest:
-                row |= _latest_values(latest.get(s["id"]))
-            school_rows.append({k: v for k, v in row.items() if k in columns})
-    insert(connection, tables.school, school_rows, "copying schools", report)
-
-    t = tables.school
-    target_ids = [p.id for p, _, _ in targets]
-    new_ids: dict[tuple[int, str], int] = {}
-    for chunk in chunks(target_ids, 500):
-        for school_id, partnership_id, urn in connection.execute(
-                select(t.c.id, t.c.partnership_id, t.c.urn).where(t.c.partnership_id.in_(chunk))):
-            new_ids[(partnership_id, urn)] = school_id
-
-    inspection_rows = []
-    stats = {p.slug: p for p in result.partnerships}
-    for partnership, _, picked in targets:
-        count = 0
-        for s in picked:
-            for inspection in history.get(s["id"], ()):
-                inspection_rows.append({k: v for k, v in inspection.items() if k != "id"} | {
-                    "partnership_id": partnership.id, "school_id": new_ids[(partnership.id, s["urn"])],
-                    "version": 1, "created_at": now, "updated_at": now})
-                count += 1
-        stats[partnership.slug].inspections = count
-    insert(connection, Inspection.__table__, inspection_rows, "copying inspections", report)
-
-    for partnership, _, picked in targets:
-        stats[partnership.slug].indicators = _write_indicators(
-            connection, rng, partnership.id, [(new_ids[(partnership.id, s["urn"])], s["phase"]) for s in picked],
-            years=("2024/25", "2025/26"), measures_by_phase=True, report=None)
-    report("indicators", 1, 1)
-
-
-def _write_indicators(connection: Connection, rng: random.Random, partnership_id: int,
-                      schools: Iterable[tuple[int, str]], *, years: tuple[str, ...], measures_by_phase: bool,
-                      report: Progress | None) -> int:
-    """Absence figures for each school and year, and attainment or progress by phase if asked."""
-    now = utcnow()
-    rows = []
-    for school_id, phase in schools:
-        for year in years:
-            figures = {"absence": rng.uniform(3.5, 9.5), "persistent_absence": rng.uniform(8, 32)}
-            if measures_by_phase and phase in ("primary", "junior"):
-                figures["attainment"] = rng.uniform(38, 85)
-            elif measures_by_phase and phase in ("secondary", "all_through"):
-                figures["progress"] = rng.uniform(-0.9, 0.8)
-            recorded = date(int(year[:4]) + 1, 7, 15)
-            rows.extend({"partnership_id": partnership_id, "school_id": school_id, "measure": measure,
-                         "academic_year": year, "value": round(value, 2), "source": INDICATOR_SOURCE,
-                         "recorded_on": recorded, "version": 1, "created_at": now, "updated_at": now}
-                        for measure, value in figures.items())
-    insert(connection, Indicator.__table__, rows, "indicators", report)
-    return len(rows)
 
 
 def _issue_tokens(connection: Connection, result: GenerateResult, ids: dict[str, int]) -> None:

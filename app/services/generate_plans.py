@@ -43,7 +43,7 @@ from app.models.base import utcnow
 from app.models.partnership import Partnership
 from app.models.support import PROVIDER_KIND_WORDS, ProviderKind, SchoolResponse, SupportDeployment, SupportOutcome
 from app.services.flag_checks_context import maintained_type
-from app.services.generate_triads import Progress, chunks, insert
+from app.services.generate_rows import Progress, Weighted, chunks, insert
 from app.services.partnerships import academic_year_for, previous_year
 from app.services.standing import BELOW_GOOD
 
@@ -96,8 +96,12 @@ class PlanCounts:
     deployments: int = 0
 
 
-def _weighted(rng: random.Random, weights: dict) -> object:
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
+_PLAN_STATUS = Weighted({PlanStatus.active: 85, PlanStatus.draft: 10, PlanStatus.closed: 5})
+_OVERDUE = Weighted({MilestoneStatus.off_track: 2, MilestoneStatus.at_risk: 2, MilestoneStatus.on_track: 1})
+_AHEAD = Weighted({MilestoneStatus.on_track: 5, MilestoneStatus.at_risk: 2, MilestoneStatus.not_started: 3,
+                   MilestoneStatus.off_track: 1})
+_KINDS = {True: Weighted(MAINTAINED_KINDS), False: Weighted(ACADEMY_KINDS)}
+_OUTCOMES = {True: Weighted(LAST_YEAR_OUTCOMES), False: Weighted(THIS_YEAR_OUTCOMES)}
 
 
 def _read_schools(connection: Connection, partnership_ids: list[int]) -> dict[int, list[dict]]:
@@ -161,11 +165,8 @@ class _Builder:
         if plan_status == PlanStatus.draft.value:
             return MilestoneStatus.not_started.value
         if due is not None and due < self.today:
-            return (MilestoneStatus.complete if self.rng.random() < 0.75 else
-                    _weighted(self.rng, {MilestoneStatus.off_track: 2, MilestoneStatus.at_risk: 2,
-                                         MilestoneStatus.on_track: 1})).value
-        return _weighted(self.rng, {MilestoneStatus.on_track: 5, MilestoneStatus.at_risk: 2,
-                                    MilestoneStatus.not_started: 3, MilestoneStatus.off_track: 1}).value
+            return (MilestoneStatus.complete if self.rng.random() < 0.75 else _OVERDUE.pick(self.rng)).value
+        return _AHEAD.pick(self.rng).value
 
     def build_plans(self) -> None:
         self.plan(f"{self.p.name}: improvement plan {self.this_year}", None, PlanStatus.active.value,
@@ -175,7 +176,7 @@ class _Builder:
         wanted = int(len(self.schools) * SCHOOL_PLAN_SHARE)
         chosen = weak[:wanted] + self.rng.sample(others, max(0, min(len(others), wanted - len(weak))))
         for school in chosen:
-            status = _weighted(self.rng, {PlanStatus.active: 85, PlanStatus.draft: 10, PlanStatus.closed: 5}).value
+            status = _PLAN_STATUS.pick(self.rng).value
             self.plan("Raising achievement plan", school["id"], status, SCHOOL_SHAPE, SCHOOL_PRIORITY_TITLES)
 
     def deployments(self) -> list[dict]:
@@ -191,8 +192,8 @@ class _Builder:
             contacted = first + timedelta(days=self.rng.randint(0, max(1, (latest - first).days - 60)))
             steps = [contacted + timedelta(days=d) for d in sorted(self.rng.sample(range(1, 60), 7))]
             maintained = maintained_type(school["establishment_type"])
-            kind = _weighted(self.rng, MAINTAINED_KINDS if maintained else ACADEMY_KINDS).value
-            outcome = _weighted(self.rng, LAST_YEAR_OUTCOMES if last else THIS_YEAR_OUTCOMES).value
+            kind = _KINDS[bool(maintained)].pick(self.rng).value
+            outcome = _OUTCOMES[last].pick(self.rng).value
             reviewed = outcome != SupportOutcome.not_yet_completed.value
             planned = float(self.rng.choice((2, 3, 4, 5, 6, 8, 10)))
             provider = self.rng.choice(self.schools)

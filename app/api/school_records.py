@@ -28,7 +28,7 @@ def list_inspections(school: SchoolFromPath, session: SessionDep, by: CurrentPri
 
 
 @router.post("/inspections", status_code=status.HTTP_201_CREATED, response_model=InspectionPublic,
-             responses=problem_responses(400, 403))
+             responses=problem_responses(400, 403, 409))
 def create_inspection(school: SchoolFromPath, data: InspectionWrite, session: SessionDep,
                       by: CurrentPrincipal, response: Response) -> InspectionPublic:
     """Record an inspection. The framework defaults to the one in force on `inspected_on`."""
@@ -46,7 +46,7 @@ def get_inspection(school: SchoolFromPath, inspection_id: InspectionId, session:
 
 
 @router.put("/inspections/{inspection_id}", response_model=InspectionPublic,
-            responses=problem_responses(400, 403, 412, 428))
+            responses=problem_responses(400, 403, 409, 412, 428))
 def replace_inspection(school: SchoolFromPath, inspection_id: InspectionId, data: InspectionWrite, session: SessionDep,
                        by: CurrentPrincipal, if_match: IfMatch, response: Response) -> InspectionPublic:
     """Correct an inspection record. Send `If-Match`."""

@@ -482,3 +482,22 @@ def test_405_names_every_method_of_the_resource(seeded):
         response = client.options(f"{SCHOOLS}/{URN_A}", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 405
     assert response.headers["Allow"] == "DELETE, GET, PATCH"
+
+
+def test_a_second_inspection_on_the_same_day_is_a_documented_409(seeded):
+    """The live stateful run found it: recording, or correcting, an inspection onto a day the school
+    already has one answered 409, which neither operation documented (status_code_conformance)."""
+    token = {"Authorization": f"Bearer {TOKEN}"}
+    inspections = schema[f"{SCHOOLS}/{{urn}}/inspections"]["POST"]
+    inspection = schema[f"{SCHOOLS}/{{urn}}/inspections/{{inspection_id}}"]["PUT"]
+    with seeded.example():  # school B has one on 2026-01-20 (seeded) and now one on 2024-02-01
+        added = inspections.Case(path_parameters={"urn": URN_B}, body={"inspected_on": "2024-02-01"},
+                                 headers=token).call()
+        assert added.status_code == 201, added.text
+        for case in (inspections.Case(path_parameters={"urn": URN_B}, body={"inspected_on": "2026-01-20"},
+                                      headers=token),
+                     inspection.Case(path_parameters={"urn": URN_B, "inspection_id": added.json()["id"]},
+                                     body={"inspected_on": "2026-01-20"}, headers=token | {"If-Match": SEEDED_ETAG})):
+            response = case.call()
+            assert response.status_code == 409, response.text
+            case.validate_response(response)

@@ -24,8 +24,11 @@ KILL_REPEATS="${KILL_REPEATS:-3}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/kill-test.XXXXXX")"
 export KILL_TEST_PIDS="$work/pids"  # every process the driver starts, by PID
 scratch=()
+child=""
 
 cleanup() {
+  # The driver first (TERM: it stops its server itself), then anything of ours it left.
+  if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then kill -TERM "$child" 2>/dev/null || true; wait "$child" 2>/dev/null || true; fi
   # The driver stops what it starts; this is for when the driver itself was stopped: our PIDs only,
   # and only while they are still the project's processes.
   if [ -f "$KILL_TEST_PIDS" ]; then
@@ -43,8 +46,12 @@ status=0
 for part in gias bulk; do
   url="$($PY bench/scratch_db.py create "${DATABASE_URL:-}" --name "kill_$part" --dir "$work")"
   scratch+=("$url")
+  # In the background, waited for: bash would otherwise defer a signal's trap until the driver ended.
   timeout --signal=TERM --kill-after=15 "${KILL_TIMEOUT:-1800}" \
     $PY bench/kill_test.py --database-url "$url" --part "$part" --rows "$KILL_ROWS" --repeats "$KILL_REPEATS" \
-      --work "$work/$part" || status=1
+      --work "$work/$part" &
+  child=$!
+  wait "$child" || status=1
+  child=""
 done
 exit "$status"

@@ -19,6 +19,7 @@ LOAD_SECONDS="${LOAD_SECONDS:-60}"
 LOAD_USERS="${LOAD_USERS:-50}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/load.XXXXXX")"
 server_pid=""
+child=""
 scratch=""
 
 alive() { local state; state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1; [[ "$state" != Z* ]]; }
@@ -33,7 +34,18 @@ stop_server() {
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
 }
+# A command in the background, waited for: a signal to this script is handled at once (bash defers
+# its traps until a foreground command ends), and the trap can end the command by its PID.
+in_background() {
+  "$@" &
+  child=$!
+  local code=0
+  wait "$child" || code=$?
+  child=""
+  return "$code"
+}
 cleanup() {
+  if [ -n "$child" ] && alive "$child"; then kill -TERM "$child" 2>/dev/null || true; wait "$child" 2>/dev/null || true; fi
   stop_server
   if [ -n "$scratch" ]; then $PY bench/scratch_db.py drop "$scratch" || true; fi
   if [ -z "${LOAD_KEEP:-}" ]; then rm -rf "$work"; else echo "kept $work"; fi
@@ -66,7 +78,7 @@ DATABASE_URL="$scratch" $PY -m app migrate >"$work/prepare.log" 2>&1 \
 start_server "$work/server.log"
 locust_status=0
 LOAD_TOKENS="$work/tokens.json" LOAD_RECORD="$work/record.json" \
-  timeout --signal=TERM --kill-after=15 $((LOAD_SECONDS + 120)) \
+  in_background timeout --signal=TERM --kill-after=15 $((LOAD_SECONDS + 120)) \
   .venv/bin/locust -f bench/locustfile.py --headless --only-summary -u "$LOAD_USERS" -r "$LOAD_USERS" \
     -t "${LOAD_SECONDS}s" --stop-timeout 10 --host "$url" --csv "$work/locust" \
     >"$work/locust.log" 2>&1 || locust_status=$?
@@ -78,7 +90,7 @@ fi
 # Every acknowledged write, read back from the database through a server started afresh on it.
 start_server "$work/server-after.log"
 check_status=0
-$PY bench/load_check.py --url "$url" --tokens "$work/tokens.json" --record "$work/record.json" \
+in_background $PY bench/load_check.py --url "$url" --tokens "$work/tokens.json" --record "$work/record.json" \
   --stats "$work/locust" --log "$work/server.log" --log "$work/server-after.log" \
   --label "load ($engine, $LOAD_USERS users, ${LOAD_SECONDS} s)" || check_status=$?
 stop_server

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from app.config import PROJECT_ROOT, get_settings
@@ -22,14 +23,15 @@ out = Console(highlight=False)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    # What the message quotes (a file name, a tool's own words) is text, never markup.
+    err.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 
 def explain(exc: AppError) -> typer.Exit:
     if isinstance(exc, ValidationFailed) and exc.errors:
         for e in exc.errors:
-            err.print(f"[bold red]error:[/] {e.field}: {e.message}")
+            err.print(f"[bold red]error:[/] {escape(e.field)}: {escape(e.message)}")
         return typer.Exit(1)
     return fail(exc.detail)
 

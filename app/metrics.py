@@ -57,9 +57,15 @@ def _loopback(host: str | None) -> bool:
     return (mapped or address).is_loopback
 
 
+FORWARDED = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
 def may_read(request: Request) -> bool:
-    """A loopback client, or the METRICS_TOKEN as a bearer token."""
-    if _loopback(request.client.host if request.client else None):
+    """A loopback client, or the METRICS_TOKEN as a bearer token. A request that came through a
+    proxy (it names a client) is never taken for a local one, whatever address the server was given
+    for it: with FORWARDED_ALLOW_IPS=* the client writes that address itself."""
+    proxied = any(name in request.headers for name in FORWARDED)
+    if not proxied and _loopback(request.client.host if request.client else None):
         return True
     token = get_settings().metrics_token
     if not token:

@@ -5,6 +5,7 @@ prometheus_client chooses, once, at import, whether metrics live in memory or in
 files, from the environment variable. Worker processes inherit the variable."""
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -14,11 +15,17 @@ from pathlib import Path
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
+# prometheus_client's own files in that directory (counter_<pid>.db, histogram_live_<pid>.db ...);
+# nothing else there is touched, even if the operator pointed it at a folder that holds a database.
+OWN_FILE = re.compile(r"(counter|gauge|histogram|summary)(_[a-z]+)*_\d+\.db")
+
+
 def empty(folder: Path) -> None:
     """A run's figures start from nothing: the files of earlier runs' processes go."""
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
-        stale.unlink()
+        if OWN_FILE.fullmatch(stale.name):
+            stale.unlink()
 
 
 def prepare(workers: int) -> tuple[Path | None, bool]:

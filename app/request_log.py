@@ -86,7 +86,7 @@ class RequestLog:
 
     @staticmethod
     def record(scope: Scope, status: int, seconds: float) -> None:
-        method, template = scope["method"], path_template(scope)
+        method, template = _method(scope["method"]), path_template(scope)
         state = scope.get("state") or {}
         principal = state.get("principal")
         partnership_id = getattr(principal, "partnership_id", None)
@@ -98,3 +98,12 @@ class RequestLog:
                 partnership_id if partnership_id is not None else "-",
                 extra={"request_id": request_id, "method": method, "path": template, "status": status, "ms": ms,
                        "partnership_id": partnership_id})
+
+
+# Methods as they are labelled: a server whose HTTP parser lets any token through as a method must
+# not give a client one new metric series per invented name.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+
+def _method(method: str) -> str:
+    return method if method in KNOWN_METHODS else "OTHER"

@@ -209,6 +209,8 @@ def test_a_missing_or_damaged_file_is_refused_and_changes_nothing(source, new_da
 
     missing = run(target, "restore", "--force", str(tmp_path / "nowhere"))
     assert missing.exit_code == 1 and "no such file" in said(missing)
+    bracketed = run(target, "restore", "--force", str(tmp_path / "[bold]term[/bold].dump"))
+    assert bracketed.exit_code == 1 and "[bold]term[/bold]" in said(bracketed)  # quoted as written, not markup
 
     noise = tmp_path / "noise"
     noise.write_bytes(os.urandom(64 * 1024))

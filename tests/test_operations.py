@@ -157,6 +157,18 @@ class TestMetrics:
                    and s.labels["status"] == "200"]
         assert {b.labels["le"] for b in buckets} >= {"0.005", "0.1", "1.0", "+Inf"}
 
+    def test_a_proxied_request_is_never_taken_for_a_local_one(self, local):
+        """Through a proxy (or with FORWARDED_ALLOW_IPS=*, a client naming itself 127.0.0.1), the
+        connection's loopback address says nothing about who asks."""
+        for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+            assert local.get("/metrics", headers={header: "127.0.0.1"}).status_code == 404, header
+        assert local.get("/metrics").status_code == 200
+
+    def test_an_invented_method_is_labelled_other(self, local):
+        local.request("BREW", "/api/v1/schools")
+        exposed = local.get("/metrics").text
+        assert 'method="OTHER"' in exposed and "BREW" not in exposed
+
     def test_a_remote_client_gets_404(self, client):
         response = client.get("/metrics")  # the test client's address is "testclient", not loopback
         assert response.status_code == 404
@@ -243,11 +255,13 @@ class TestMetricsDirectory:
         given = tmp_path / "prom"
         given.mkdir()
         (given / "counter_123.db").write_bytes(b"stale")
+        (given / "histogram_live_77.db").write_bytes(b"stale")
         (given / "keep.txt").write_text("not ours")
+        (given / "app.db").write_bytes(b"an operator's database, in the wrong folder")
         monkeypatch.setenv(metrics_dir.VARIABLE, str(given))
         with metrics_dir.for_workers(2) as folder:
-            assert folder == given and not list(given.glob("*.db"))
-        assert given.is_dir() and (given / "keep.txt").exists()
+            assert folder == given and [p.name for p in given.glob("*.db")] == ["app.db"]
+        assert given.is_dir() and (given / "keep.txt").exists() and (given / "app.db").exists()
 
 
 class TestLoggingSetup:

@@ -7,13 +7,18 @@ single file (journal mode DELETE). Restoring checks the file first (a SQLite dat
 integrity_check` ok, this service's schema at a revision our migrations know), then copies it into
 the database with the same API in one step: one write transaction, all or nothing.
 
-PostgreSQL: `pg_dump -Fc` and `pg_restore --clean --if-exists --single-transaction`, the file first
-checked with `pg_restore --list`. The connection details come from DATABASE_URL; the password goes
-to the tools in PGPASSWORD, never on their command line (where `ps` would show it).
+PostgreSQL: `pg_dump -Fc`. Restoring checks the file with `pg_restore --list` and reads its schema
+revision, which must be one our migrations know; then pg_restore's SQL runs through psql in one
+transaction that first drops and remakes the public schema, so that nothing of the database before
+survives beside the backup (a table added by a later migration would have, and `migrate` would then
+fail on it); if any of it fails, the database is as it was. The connection details come from
+DATABASE_URL; the password goes to the tools in PGPASSWORD, never on their command line (where `ps`
+would show it).
 
 Neither engine's backup can be restored into the other.
 """
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -45,7 +50,7 @@ class Outcome:
     file: Path
     bytes: int
     engine: str  # "sqlite" or "postgresql"
-    revision: str | None = None  # the schema revision in the file (SQLite), when known
+    revision: str | None = None  # the schema revision in the file, when read
 
 
 def backup(database_url: str, file: Path) -> Outcome:
@@ -69,10 +74,10 @@ def restore(database_url: str, file: Path, *, force: bool = False) -> Outcome:
             _refuse_if_not_empty(f"sqlite:///{target}")
         return _sqlite_restore(file, target, revision)
     if url.get_backend_name() == "postgresql":
-        _check_pg_file(file)
+        revision = _check_pg_file(file)
         if not force:
             _refuse_if_not_empty(url)
-        return _pg_restore(url, file)
+        return _pg_restore(url, file, revision)
     raise BackupError(f"cannot restore into a {url.get_backend_name()} database")
 
 
@@ -220,7 +225,8 @@ def _pg_backup(url: URL, file: Path) -> Outcome:
     return Outcome(file, file.stat().st_size, "postgresql")
 
 
-def _check_pg_file(file: Path) -> None:
+def _check_pg_file(file: Path) -> str:
+    """The schema revision of a sound backup of this service; BackupError otherwise."""
     with file.open("rb") as f:
         head = f.read(len(SQLITE_MAGIC))
     if head == SQLITE_MAGIC:
@@ -235,13 +241,64 @@ def _check_pg_file(file: Path) -> None:
         raise BackupError(f"{file} is damaged: {said[-1] if said else 'pg_restore --list failed'}")
     if not any(f" TABLE public {VERSION_TABLE} " in f"{line} " for line in listed.stdout.splitlines()):
         raise BackupError(f"{file} is a PostgreSQL backup, but not of this service (no {VERSION_TABLE} table)")
+    data = subprocess.run(["pg_restore", "--data-only", f"--table={VERSION_TABLE}", "--file=-", str(file)],
+                          capture_output=True, text=True)
+    revision = _copied_value(data.stdout, VERSION_TABLE) if data.returncode == 0 else None
+    if revision is None:
+        raise BackupError(f"{file} is damaged: its {VERSION_TABLE} table holds no schema revision")
+    if not _known_revision(revision):
+        raise BackupError(f"{file} has schema revision {revision}, which this version of the service does not "
+                          "know (a backup from a newer version?)")
+    return revision
 
 
-def _pg_restore(url: URL, file: Path) -> Outcome:
-    command, env = _pg_command(url, "pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-owner",
-                               "--no-privileges", str(file))
-    _run(command, env, "the restore failed, and the database is as it was")
-    return Outcome(file, file.stat().st_size, "postgresql")
+def _copied_value(sql: str, table: str) -> str | None:
+    """The first value of the first row of `table`'s COPY block in pg_restore's SQL."""
+    lines = iter(sql.splitlines())
+    for line in lines:
+        if line.startswith(f"COPY public.{table} "):
+            row = next(lines, "\\.")
+            return None if row == "\\." else row.split("\t")[0]
+    return None
+
+
+# Run first, in the restore's own transaction: what the database held goes, whatever it was.
+REPLACE_SCHEMA = b"DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n"
+
+
+def _pg_restore(url: URL, file: Path, revision: str) -> Outcome:
+    for tool in ("pg_restore", "psql"):
+        if shutil.which(tool) is None:
+            raise BackupError(f"{tool} is not installed (Debian: apt-get install postgresql-client)")
+    # One transaction, committed only once pg_restore has given every statement: psql ends at the
+    # first error (ON_ERROR_STOP), and if pg_restore stops short, no COMMIT is sent, psql reaches the
+    # end of its input inside the transaction and the server rolls it back.
+    command, env = _pg_command(url, "psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-")
+    with tempfile.TemporaryFile() as dump_errors, tempfile.TemporaryFile() as psql_errors:
+        dump = subprocess.Popen(["pg_restore", "--no-owner", "--no-privileges", "--file=-", str(file)],
+                                stdout=subprocess.PIPE, stderr=dump_errors)
+        psql = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=psql_errors)
+        try:
+            psql.stdin.write(b"BEGIN;\n" + REPLACE_SCHEMA)
+            shutil.copyfileobj(dump.stdout, psql.stdin)
+            dump.stdout.close()
+            if dump.wait() == 0:
+                psql.stdin.write(b"COMMIT;\n")
+        except BrokenPipeError:
+            pass  # psql stopped at an error: said below
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                psql.stdin.close()
+            dump.stdout.close()
+        dumped, applied = dump.wait(), psql.wait()
+        if dumped != 0 or applied != 0:
+            errors = psql_errors if applied != 0 else dump_errors
+            errors.seek(0)
+            said = errors.read().decode(errors="replace").strip().splitlines()
+            raise BackupError("the restore failed, and the database is as it was: "
+                              f"{said[-1] if said else 'pg_restore or psql exited with an error'}")
+    return Outcome(file, file.stat().st_size, "postgresql", revision)
 
 
 # Both

@@ -61,7 +61,7 @@ start_server() {  # $1: the log file; sets server_pid and url
     $PY -m app serve --host 127.0.0.1 --port "$port" >"$1" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 300); do
-    curl -s -o /dev/null --max-time 2 "$url/" && return 0
+    curl -s -o /dev/null --max-time 2 "$url/" && alive "$server_pid" && return 0
     alive "$server_pid" || break
     sleep 0.2
   done

@@ -108,7 +108,8 @@ for _ in $(seq 1 300); do
   alive "$server_pid" || break
   sleep 0.2
 done
-if ! curl -s -o /dev/null --max-time 2 "$base/healthz"; then
+# Our server must be the one answering: another process that took the port first would answer too.
+if ! alive "$server_pid" || ! curl -s -o /dev/null --max-time 2 "$base/healthz"; then
   echo "the server did not start:"; tail -n 40 "$work/server.log"; exit 1
 fi
 

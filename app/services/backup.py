@@ -110,7 +110,7 @@ def _sqlite_backup(source: Path, file: Path) -> Outcome:
         finally:
             dst.close()
             src.close()
-        os.replace(staging, file)
+        _durably_rename(staging, file)
     except sqlite3.Error as exc:
         raise BackupError(f"the backup failed: {exc}") from None
     finally:
@@ -219,7 +219,7 @@ def _pg_backup(url: URL, file: Path) -> Outcome:
     try:
         command, env = _pg_command(url, "pg_dump", "--format=custom", f"--file={staging}")
         _run(command, env, "the backup failed")
-        os.replace(staging, file)
+        _durably_rename(staging, file)
     finally:
         staging.unlink(missing_ok=True)
     return Outcome(file, file.stat().st_size, "postgresql")
@@ -312,6 +312,19 @@ def _staging_path(file: Path) -> Path:
     handle, name = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".partial", dir=file.parent)
     os.close(handle)
     return Path(name)
+
+
+def _durably_rename(staging: Path, file: Path) -> None:
+    """The staged backup on disk before it takes its name, and the name on disk after: a power cut
+    leaves the previous file or the whole new one, never an empty file under the final name."""
+    with staging.open("rb") as f:
+        os.fsync(f.fileno())
+    os.replace(staging, file)
+    folder = os.open(file.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _refuse_if_not_empty(url: URL | str) -> None:

@@ -101,6 +101,9 @@ def insert(
 ) -> list[int]:
     """Write the rows (every one with the first's keys, all columns of `table`), reporting progress;
     `with_ids` gives each row its id first (see new_ids) and returns them, in the rows' order."""
+    if rows and "partnership_id" in table.c and any(row.get("partnership_id") is None for row in rows):
+        # The driver is written to directly, past the tenant guard of app.db: the check is here.
+        raise ValueError(f"every row written to {table.name} must name its partnership")
     ids = new_ids(connection, table, len(rows)) if with_ids else []
     for row, row_id in zip(rows, ids, strict=False):
         row["id"] = row_id

@@ -114,7 +114,9 @@ def write_plan(session: Session, plan: "_Plan", existing: dict[str, dict], by: P
 # still describe the table before it: the inspections' lookup of each school by URN and the read-back
 # join then chose plans for an empty table, and a national import into a new partnership took 77 s
 # instead of 10. ANALYZE in the transaction counts its own new rows (it samples, in a fraction of a
-# second); small imports keep the statistics they have.
+# second); small imports keep the statistics they have. ANALYZE holds its lock (SHARE UPDATE
+# EXCLUSIVE, which ordinary reads and writes never wait for) until the import commits, so two large
+# imports into different partnerships take turns, as autovacuum does with them.
 ANALYZE_AFTER_ROWS = 5000
 
 

@@ -155,6 +155,17 @@ def machine(results: dict[str, dict]) -> list[str]:
             f"SQLite {newest.get('sqlite')}", f"- versions (newest run, {_when(newest)}): {versions}"]
 
 
+def _list_method(results: dict[str, dict]) -> str:
+    """How the lists were loaded, as the newest list file records it."""
+    methods = [r for name, r in results.items() if name.startswith("api_lists") and r.get("method")]
+    if not methods:
+        return ""
+    m = max(methods, key=lambda r: r.get("measured_at", ""))["method"]
+    return (f"{m.get('connections')} connections for {m.get('seconds')} s after {m.get('warmup_seconds')} s of "
+            f"warm-up, {m.get('rounds')} round(s), one worker each ({m.get('pinned')}); \"one client\" is a "
+            "request at a time (server time without a queue).")
+
+
 def summary(folder: Path) -> str:
     results = _load(folder)
     parts = ["# Benchmark summary", "",
@@ -163,8 +174,7 @@ def summary(folder: Path) -> str:
              "files record the machine, CPU count, load average, commit and versions.", "",
              *machine(results), "", "## Targets", "", *targets(results), "",
              "## The API's lists against the raw baseline (bench/raw_app.py)", "",
-             "32 connections for 10 s, two rounds, one worker each, the server pinned to one CPU and the load "
-             "to the other; \"one client\" is a request at a time (server time without a queue).", "",
+             _list_method(results), "",
              *lists(results), "", "## Pages (server time, one request at a time)", "", *pages(results), "",
              "## Load: 50 clients, read-only then 80 % reads / 20 % writes", "", *load_runs(results), ""]
     return "\n".join(parts)

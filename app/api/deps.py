@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.deps import SessionDep
+from app.deps import SAFE_METHODS, SessionDep
 from app.errors import Unauthorized
 from app.models.collaborative import Collaborative, Triad
 from app.models.school import School
@@ -18,7 +18,6 @@ from app.services.principal import Principal, bind
 bearer_token = HTTPBearer(auto_error=False, scheme_name="apiToken",
                           description="An API token of a partnership: `python -m app create-token`.")
 
-READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def api_principal(
@@ -40,7 +39,7 @@ def api_principal(
         exc.headers.setdefault("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"')
         raise
     principal.require_read()
-    if request.method not in READING_METHODS:
+    if request.method not in SAFE_METHODS:
         # A read-only token is refused a change before its body is validated: 403, not a 422
         # about a body it could never have sent.
         principal.require_write()

@@ -139,9 +139,7 @@ def _check_sqlite_file(file: Path) -> str:
     revision = _sqlite_revision(file)
     if revision is None:
         raise BackupError(f"{file} is a SQLite database, but not a backup of this service (no schema revision)")
-    if not _known_revision(revision):
-        raise BackupError(f"{file} has schema revision {revision}, which this version of the service does not "
-                          "know (a backup from a newer version?)")
+    _require_known(file, revision)
     return revision
 
 
@@ -170,6 +168,12 @@ def _sqlite_restore(file: Path, target: Path, revision: str) -> Outcome:
     except sqlite3.Error as exc:
         raise BackupError(f"the restore failed, and the database is as it was: {exc}") from None
     return Outcome(file, file.stat().st_size, "sqlite", revision)
+
+
+def _require_known(file: Path, revision: str) -> None:
+    if not _known_revision(revision):
+        raise BackupError(f"{file} has schema revision {revision}, which this version of the service does not "
+                          "know (a backup from a newer version?)")
 
 
 def _known_revision(revision: str) -> bool:
@@ -204,9 +208,13 @@ def _quoted(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _require_tool(tool: str) -> None:
+    if shutil.which(tool) is None:
+        raise BackupError(f"{tool} is not installed (Debian: apt-get install postgresql-client)")
+
+
 def _run(command: list[str], env: dict[str, str], failure: str) -> subprocess.CompletedProcess:
-    if shutil.which(command[0]) is None:
-        raise BackupError(f"{command[0]} is not installed (Debian: apt-get install postgresql-client)")
+    _require_tool(command[0])
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         said = result.stderr.strip().splitlines()
@@ -233,8 +241,7 @@ def _check_pg_file(file: Path) -> str:
         raise BackupError(f"{file} is a SQLite backup; DATABASE_URL names a PostgreSQL database")
     if not head.startswith(PG_DUMP_MAGIC):
         raise BackupError(f"{file} is not a PostgreSQL custom-format backup (pg_dump -Fc)")
-    if shutil.which("pg_restore") is None:
-        raise BackupError("pg_restore is not installed (Debian: apt-get install postgresql-client)")
+    _require_tool("pg_restore")
     listed = subprocess.run(["pg_restore", "--list", str(file)], capture_output=True, text=True)
     if listed.returncode != 0:
         said = listed.stderr.strip().splitlines()
@@ -246,9 +253,7 @@ def _check_pg_file(file: Path) -> str:
     revision = _copied_value(data.stdout, VERSION_TABLE) if data.returncode == 0 else None
     if revision is None:
         raise BackupError(f"{file} is damaged: its {VERSION_TABLE} table holds no schema revision")
-    if not _known_revision(revision):
-        raise BackupError(f"{file} has schema revision {revision}, which this version of the service does not "
-                          "know (a backup from a newer version?)")
+    _require_known(file, revision)
     return revision
 
 
@@ -268,8 +273,7 @@ REPLACE_SCHEMA = b"DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\
 
 def _pg_restore(url: URL, file: Path, revision: str) -> Outcome:
     for tool in ("pg_restore", "psql"):
-        if shutil.which(tool) is None:
-            raise BackupError(f"{tool} is not installed (Debian: apt-get install postgresql-client)")
+        _require_tool(tool)
     # One transaction, committed only once pg_restore has given every statement: psql ends at the
     # first error (ON_ERROR_STOP), and if pg_restore stops short, no COMMIT is sent, psql reaches the
     # end of its input inside the transaction and the server rolls it back.

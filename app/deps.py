@@ -44,7 +44,11 @@ class Slots:
         return semaphore
 
     async def acquire(self) -> asyncio.Semaphore:
-        semaphore, started = self._semaphore(), time.monotonic()
+        semaphore = self._semaphore()
+        if not semaphore.locked():  # a free slot: taken at once (wait_for would make a task to wait)
+            await semaphore.acquire()
+            return semaphore
+        started = time.monotonic()
         try:
             await asyncio.wait_for(semaphore.acquire(), self.timeout)
         except TimeoutError:

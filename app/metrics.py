@@ -12,13 +12,14 @@ as an address that does not exist: the figures name every route, and how busy th
 import hmac
 import ipaddress
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import values as prometheus_values
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from app.config import get_settings
 from app.errors import NotFound
+from app.routing import Router
 
 LABELS = ("method", "path", "status")
 REQUESTS = Counter("http_requests", "HTTP requests answered, by method, route template and status", LABELS)
@@ -74,7 +75,7 @@ def may_read(request: Request) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 @router.get("/metrics")

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from app.api import plan_items
 from app.api.deps import CurrentPrincipal, IfMatch, SchoolFromPath, no_null
@@ -25,13 +25,14 @@ from app.models.action_plan_api import (
 )
 from app.models.school import URN
 from app.models.types import Date
+from app.routing import Router
 from app.services import action_plans, plan_milestones, plan_tree
 from app.services.action_plans import DEFAULT_LIMIT, PlanFilters, PlanView
 from app.services.concurrency import etag
 from app.services.paging import MAX_LIMIT
 from app.services.plan_milestones import MilestoneFilters
 
-router = APIRouter(tags=["action plans"])
+router = Router(tags=["action plans"])
 router.include_router(plan_items.router)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -3,17 +3,18 @@
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.api.deps import CurrentPrincipal, no_null
 from app.api.problems import problem_responses
 from app.deps import SessionDep
 from app.models.audit import AuditEventPage
 from app.models.types import MAX_ID, NO_NUL, DateTimeWithOffset
+from app.routing import Router
 from app.services import audit
 from app.services.paging import MAX_LIMIT
 
-router = APIRouter(prefix="/audit-events", tags=["audit"])
+router = Router(prefix="/audit-events", tags=["audit"])
 
 # A closed set, so that the schema names the tables whose changes are recorded (422 for any other).
 AuditTable = StrEnum("AuditTable", {t: t for t in audit.audited_tables()})

@@ -3,7 +3,7 @@ and targets by their own ids; a school's review judgements."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from app.api.deps import CurrentPrincipal, IfMatch, SchoolFromPath, no_null
 from app.api.problems import problem_responses
@@ -29,12 +29,13 @@ from app.models.clinic_api import (
 )
 from app.models.indicator import AcademicYear
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import clinic_actions, clinic_agenda, clinics, review_judgements
 from app.services.clinic_actions import Agreed
 from app.services.concurrency import etag
 from app.services.paging import MAX_LIMIT
 
-router = APIRouter(tags=["clinics"])
+router = Router(tags=["clinics"])
 
 ClinicId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -1,6 +1,6 @@
 """/api/v1/collaboratives: collaboratives, rolling one forward a year, and proposing its triads."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from app.api.deps import CollaborativeFromPath, CollaborativeId, CurrentPrincipal, IfMatch
 from app.api.problems import problem_responses
@@ -17,11 +17,12 @@ from app.models.collaborative import (
     RollForwardPublic,
     TriadBatch,
 )
+from app.routing import Router
 from app.services import collaboratives, rollover, triad_composer, triads
 from app.services.collaboratives import DEFAULT_LIMIT, Listed
 from app.services.concurrency import etag
 
-router = APIRouter(prefix="/collaboratives", tags=["collaboratives and triads"])
+router = Router(prefix="/collaboratives", tags=["collaboratives and triads"])
 
 _FIELDS = tuple(name for name in CollaborativePublic.model_fields if name not in ("lead_name", "schools"))
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from app.api.deps import CurrentPrincipal, IfMatch, URNPath, no_null
 from app.api.problems import problem_responses
@@ -19,6 +19,7 @@ from app.models.flag_api import (
 )
 from app.models.school import URN
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import flag_settings, flags
 from app.services.concurrency import etag
 from app.services.flag_settings import RuleSetting
@@ -26,7 +27,7 @@ from app.services.flag_types import worst
 from app.services.flags import DEFAULT_LIMIT, FlagFilters, FlaggedSchool
 from app.services.paging import MAX_LIMIT
 
-router = APIRouter(tags=["red flags"])
+router = Router(tags=["red flags"])
 
 SeverityFilter = Annotated[list[Severity] | None, Query(json_schema_extra=no_null)]
 CategoryFilter = Annotated[list[FlagCategory] | None, Query(json_schema_extra=no_null)]

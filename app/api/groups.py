@@ -4,7 +4,7 @@ group's dashboard "as if one school"."""
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from app.api.deps import CurrentPrincipal, IfMatch, no_null
 from app.api.problems import problem_responses
@@ -12,13 +12,14 @@ from app.deps import SessionDep
 from app.models.group_api import GroupCreate, GroupDashboard, GroupPage, GroupPublic, GroupUpdate
 from app.models.indicator import AcademicYear
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import group_dashboard, groups
 from app.services.concurrency import etag
 from app.services.group_dashboard import Dashboard
 from app.services.groups import DEFAULT_LIMIT, GroupView
 from app.services.paging import MAX_LIMIT
 
-router = APIRouter(prefix="/groups", tags=["groups"])
+router = Router(prefix="/groups", tags=["groups"])
 
 GroupId = Annotated[int, Path(ge=1, le=MAX_ID, description="The group's id")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

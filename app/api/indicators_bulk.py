@@ -3,17 +3,18 @@ GET /api/v1/national-figures (what was loaded, read back)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.api.deps import CurrentPrincipal, no_null
 from app.api.problems import problem_responses
 from app.deps import SessionDep
 from app.models.indicator import AcademicYear, Measure
 from app.models.indicator_bulk import IndicatorBulk, IndicatorBulkResult, NationalFigurePage
+from app.routing import Router
 from app.services import indicators_bulk, national_figures
 from app.services.paging import MAX_LIMIT
 
-router = APIRouter(tags=["inspections and indicators"])
+router = Router(tags=["inspections and indicators"])
 
 
 @router.post("/indicators/bulk", response_model=IndicatorBulkResult, responses=problem_responses(400, 403))

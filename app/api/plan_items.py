@@ -4,7 +4,7 @@ has its own ETag (its `version`); PATCH and DELETE need it in If-Match."""
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import Path, Response, status
 
 from app.api.deps import CurrentPrincipal, IfMatch
 from app.api.problems import problem_responses
@@ -25,12 +25,13 @@ from app.models.action_plan_api import (
     PriorityUpdate,
 )
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import plan_items, plan_milestones
 from app.services.concurrency import etag
 from app.services.plan_milestones import MilestoneView
 from app.services.plan_tree import ActionNode, is_overdue, leads_of
 
-router = APIRouter(tags=["action plans"])
+router = Router(tags=["action plans"])
 
 PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="The plan's id")]
 PriorityId = Annotated[int, Path(ge=1, le=MAX_ID, description="The priority's id")]

@@ -3,16 +3,17 @@
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.api.deps import CurrentPrincipal, no_null
 from app.deps import SessionDep
 from app.models.report_api import SupportReviewPublic
 from app.models.types import AcademicYear
+from app.routing import Router
 from app.services import reports
 from app.services.reports import Tally
 
-router = APIRouter(tags=["reports"])
+router = Router(tags=["reports"])
 
 
 def group_public(tally: Tally) -> dict:

@@ -1,6 +1,6 @@
 """Assembles the API: every route under /api/v1 requires a bearer token."""
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from app.api import audit, clinics, collaboratives, flags, indicators_bulk, school_records, schools, triads, visits
 from app.api.action_plans import router as action_plans_router
@@ -9,8 +9,9 @@ from app.api.groups import router as groups_router
 from app.api.problems import problem_responses
 from app.api.reports import router as reports_router
 from app.api.support import router as support_router
+from app.routing import Router
 
-api_router = APIRouter(
+api_router = Router(
     prefix="/api/v1",
     dependencies=[Depends(api_principal)],
     responses=problem_responses(401, 403, 422),

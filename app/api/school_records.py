@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from app.api.deps import CurrentPrincipal, IfMatch, SchoolFromPath, no_null
 from app.api.problems import problem_responses
@@ -10,13 +10,14 @@ from app.deps import SessionDep
 from app.models.indicator import AcademicYear, IndicatorCreate, IndicatorPublic, IndicatorUpdate, Measure
 from app.models.inspection import InspectionPublic, InspectionWrite
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import indicators, inspections
 from app.services.concurrency import etag
 
 InspectionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 IndicatorId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-router = APIRouter(prefix="/schools/{urn}", tags=["inspections and indicators"],
+router = Router(prefix="/schools/{urn}", tags=["inspections and indicators"],
                    responses=problem_responses(404))
 
 

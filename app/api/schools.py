@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import StringConstraints
 from sqlalchemy import Row
 
@@ -12,12 +12,13 @@ from app.api.problems import problem_responses
 from app.deps import SessionDep
 from app.models.school import Phase, SchoolCreate, SchoolPage, SchoolPublic, SchoolStatus, SchoolUpdate
 from app.models.types import NO_NUL, DateTimeWithOffset
+from app.routing import Router
 from app.services import schools
 from app.services.concurrency import etag
 from app.services.paging import MAX_LIMIT
 from app.services.schools import DEFAULT_LIMIT, MAX_SEARCH, OFSTED_CHOICES, SORT_CHOICES, SchoolFilters
 
-router = APIRouter(prefix="/schools", tags=["schools"])
+router = Router(prefix="/schools", tags=["schools"])
 
 # Closed sets, so that the schema names the values the service accepts.
 OfstedFilter = StrEnum("OfstedFilter", {h: h for h in OFSTED_CHOICES})

@@ -3,7 +3,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from app.api.deps import CurrentPrincipal, IfMatch, no_null
 from app.api.problems import problem_responses
@@ -20,12 +20,13 @@ from app.models.support_api import (
     SupportQualityPage,
 )
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import support, support_quality
 from app.services.concurrency import etag
 from app.services.paging import MAX_LIMIT
 from app.services.support import DeploymentView, SupportFilters
 
-router = APIRouter(tags=["support"])
+router = Router(tags=["support"])
 
 DeploymentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

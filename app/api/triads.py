@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import Field
 
 from app.api.deps import CurrentPrincipal, IfMatch, TriadFromPath, TriadId, no_null
@@ -11,12 +11,13 @@ from app.deps import SessionDep
 from app.models.collaborative import TriadCreate, TriadPage, TriadPublic, TriadUpdate
 from app.models.school import URN
 from app.models.types import MAX_ID, AcademicYear
+from app.routing import Router
 from app.services import triads
 from app.services.collaboratives import DEFAULT_LIMIT, Listed, ListFilters
 from app.services.concurrency import etag
 from app.services.paging import MAX_LIMIT
 
-router = APIRouter(prefix="/triads", tags=["collaboratives and triads"])
+router = Router(prefix="/triads", tags=["collaboratives and triads"])
 
 _FIELDS = tuple(name for name in TriadPublic.model_fields if name not in ("schools", "warnings"))
 

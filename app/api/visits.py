@@ -3,7 +3,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from app.api.deps import CurrentPrincipal, IfMatch, SchoolFromPath, no_null
 from app.api.problems import problem_responses
@@ -24,12 +24,13 @@ from app.models.visit import (
     VisitStatus,
     VisitUpdate,
 )
+from app.routing import Router
 from app.services import visit_actions, visits
 from app.services.concurrency import etag
 from app.services.paging import MAX_LIMIT
 from app.services.visits import DEFAULT_LIMIT, VisitFilters, VisitView
 
-router = APIRouter(tags=["visits"])
+router = Router(tags=["visits"])
 
 VisitId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ActionId = Annotated[int, Path(ge=1, le=MAX_ID)]

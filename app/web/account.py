@@ -4,19 +4,20 @@ Both hash the new password with the request's transaction ended first (argon2 is
 and no other writer should wait for it), so the services are called directly here rather than under
 `forms.attempt`'s savepoint: they refuse before they write anything."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from app.config import get_settings
 from app.deps import PasswordCheck, SessionDep
 from app.errors import AppError, NotFound, ValidationFailed
+from app.routing import Router
 from app.services import accounts, people
 from app.web.auth import _client_ip
 from app.web.forms import Form, FormData
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: account"])
+router = Router(tags=["web: account"])
 
 CHANGE_FIELDS = ("current_password", "new_password", "again")
 SET_FIELDS = ("password", "again")

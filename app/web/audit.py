@@ -6,19 +6,20 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.errors import BadRequest
+from app.routing import Router
 from app.services import accounts, audit, permissions
 from app.services.audit import AuditFilters, AuditPage
 from app.services.principal import Principal
 from app.web.htmx import is_fragment, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: audit"])
+router = Router(tags=["web: audit"])
 
 PAGE_SIZE = audit.DEFAULT_LIMIT
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

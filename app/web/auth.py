@@ -2,17 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.config import get_settings
 from app.deps import PasswordCheck, SessionDep
 from app.errors import TooManyRequests
+from app.routing import Router
 from app.services import accounts
 from app.web.htmx import render
 from app.web.security import WebPrincipal, rotate_csrf, safe_next, set_cookie
 
-router = APIRouter(tags=["web: sign-in"])
+router = Router(tags=["web: sign-in"])
 
 
 def _client_ip(request: Request) -> str:

@@ -3,18 +3,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from app.deps import SessionDep
 from app.errors import BadRequest
+from app.routing import Router
 from app.services import accounts
 from app.services import board as boards
 from app.services.board import BoardFilters
 from app.web.htmx import is_fragment, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: board"])
+router = Router(tags=["web: board"])
 
 # What the browser is told when a filter's value is wrong; the service's own words are for API callers.
 MESSAGES = {

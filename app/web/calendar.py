@@ -1,16 +1,17 @@
 """The calendar feed: a public address with a secret in it (calendar apps cannot sign in), and
 the account page where a person makes that address, shown to them once."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from app.deps import SessionDep
 from app.errors import Forbidden
+from app.routing import Router
 from app.services import accounts, calendar
 from app.web.htmx import render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: calendar"])
+router = Router(tags=["web: calendar"])
 
 
 @router.get("/calendar/{key}.ics", summary="Public: a person's visits as an iCalendar feed")

@@ -4,17 +4,18 @@ the papers for publication with chosen kinds of field redacted."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import Response
 
 from app.deps import SessionDep
 from app.errors import NotFound
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import accounts, clinic_actions, clinic_agenda, clinics, spreadsheets
 from app.web.htmx import render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: clinics"])
+router = Router(tags=["web: clinics"])
 
 HEADER = ("item", "urn", "school", "school_severity", "la_category", "kind", "rule", "flag_severity", "category",
           "reason", "evidence", "explanation", "minutes")

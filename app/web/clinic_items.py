@@ -4,7 +4,7 @@ reviewed. With htmx the part changed is redrawn in place; without, the page relo
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from app.models.clinic_api import (
     TargetUpdate,
 )
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import clinic_actions, clinic_agenda, clinics, permissions
 from app.services.principal import Principal
 from app.web.clinics import clinic_context, show
@@ -26,7 +27,7 @@ from app.web.forms import Form, FormData, attempt, parse
 from app.web.htmx import is_htmx, redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: clinics"])
+router = Router(tags=["web: clinics"])
 
 ClinicId = Path(ge=1, le=MAX_ID)
 RowId = Path(ge=1, le=MAX_ID)

@@ -5,7 +5,7 @@ actions and targets are changed in app.web.clinic_items."""
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -14,13 +14,14 @@ from app.errors import Conflict, FieldError
 from app.models.clinic import Clinic, ClinicStatus
 from app.models.clinic_api import ClinicCreate, ClinicUpdate
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import accounts, clinic_actions, clinic_agenda, clinics, partnerships, permissions
 from app.services.principal import Principal
 from app.web.forms import Form, FormData, attempt, parse
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: clinics"])
+router = Router(tags=["web: clinics"])
 
 ClinicId = Path(ge=1, le=MAX_ID)
 STATUS_WORDS = {"planned": "Planned", "in_session": "In session", "minutes_draft": "Minutes in draft",

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -15,6 +15,7 @@ from app.errors import BadRequest, Conflict, FieldError, ValidationFailed
 from app.handlers import field_errors
 from app.models.collaborative import ProposalAccept
 from app.models.types import MAX_ID, academic_year_problem
+from app.routing import Router
 from app.services import accounts, collaborative_board, collaboratives, partnerships, rollover, triad_composer, triads
 from app.services.collaboratives import ListFilters
 from app.services.principal import Principal
@@ -22,7 +23,7 @@ from app.web.forms import Form, FormData, attempt
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: collaboratives"])
+router = Router(tags=["web: collaboratives"])
 
 PHASES = {"primary": "Primary", "secondary": "Secondary", "special": "Special", "mixed": "Mixed"}
 CollaborativeId = Path(ge=1, le=MAX_ID)

@@ -7,12 +7,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.models.flag_api import FlagRuleUpdate
+from app.routing import Router
 from app.services import accounts, flag_settings, permissions
 from app.services.flag_rules import Rule
 from app.services.flag_settings import RuleSetting
@@ -21,7 +22,7 @@ from app.web.forms import Form, FormData, as_text, attempt
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: settings"])
+router = Router(tags=["web: settings"])
 
 URL = "/settings/flag-rules"
 CATEGORY_ORDER = ("ofsted", "standards", "attendance", "finance", "governance", "leadership", "network")

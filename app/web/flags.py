@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -15,6 +15,7 @@ from app.deps import SessionDep
 from app.errors import BadRequest, Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
 from app.models.flag import ManualKind
 from app.models.flag_api import ManualFlagCreate
+from app.routing import Router
 from app.services import accounts, flag_export, flags, permissions
 from app.services.flag_rules import RULES
 from app.services.flags import CATEGORIES, SEVERITIES, FlagFilters, FlagPage
@@ -24,7 +25,7 @@ from app.web.forms import Form, FormData, attempt, parse
 from app.web.htmx import is_fragment, redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: red flags"])
+router = Router(tags=["web: red flags"])
 router.include_router(flag_rules.router)
 
 URL = "/red-flags"

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlmodel import Session
@@ -19,6 +19,7 @@ from app.models.group import GROUP_KIND_WORDS, GroupKind
 from app.models.group_api import GroupCreate, GroupUpdate, RouteMapUpdate, StageIn, TargetIn
 from app.models.indicator import Figure
 from app.models.types import MAX_ID, RecordedDate, academic_year_problem
+from app.routing import Router
 from app.services import accounts, group_dashboard, group_route_map, groups, permissions
 from app.services.groups import GroupView
 from app.services.principal import Principal
@@ -26,7 +27,7 @@ from app.web.forms import Form, FormData, as_text, attempt, parse
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: groups"])
+router = Router(tags=["web: groups"])
 
 GroupId = Path(ge=1, le=MAX_ID)
 TargetId = Path(ge=1, le=MAX_ID)

@@ -8,12 +8,13 @@ JavaScript.
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from app.deps import SessionDep
+from app.routing import Router
 from app.services import accounts, import_jobs, partnerships
 from app.services.import_runner import JobRunner
 from app.services.principal import Principal
@@ -21,7 +22,7 @@ from app.web.forms import Form, FormData, attempt
 from app.web.htmx import is_fragment, redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: imports"])
+router = Router(tags=["web: imports"])
 
 FIELDS = ("file", "la_code")
 PAGE = "/imports/gias"

@@ -7,13 +7,14 @@ what importing it would do, writing nothing; "Import" checks it again and writes
 A refused file is the form again (422) with every bad line listed by number.
 """
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.models.indicator import KNOWN_MEASURES
 from app.models.indicator_bulk import MAX_ITEMS
+from app.routing import Router
 from app.services import accounts
 from app.services.imports import indicators_csv
 from app.services.imports.indicators_csv import ImportResult, IndicatorFileError
@@ -23,7 +24,7 @@ from app.web.htmx import redirect, render
 from app.web.imports import Uploaded
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: imports"])
+router = Router(tags=["web: imports"])
 
 PAGE = "/indicators/import"
 SHOWN_PROBLEMS = 200

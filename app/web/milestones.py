@@ -6,7 +6,7 @@ the signed-in person holds, across the plans not closed."""
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -14,6 +14,7 @@ from app.deps import SessionDep
 from app.models.action_plan import MilestoneStatus
 from app.models.action_plan_api import MilestoneCreate, MilestoneUpdate
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import action_plans, permissions, plan_items, plan_milestones, plan_overview, plan_roles
 from app.services.plan_milestones import MilestoneView
 from app.services.plan_tree import is_overdue
@@ -25,7 +26,7 @@ from app.web.plan_forms import Field, ItemPage
 from app.web.plans import STATUS_WORDS, chrome, plan_context, show_plan
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: action plans"])
+router = Router(tags=["web: action plans"])
 
 MilestoneId = Path(ge=1, le=MAX_ID)
 ActionId = Path(ge=1, le=MAX_ID)

@@ -6,12 +6,13 @@ plan is a few hundred rows at most. A refused file is the form again (422) with 
 listed by number, and nothing written; an accepted one is a new plan, and the browser goes to it.
 """
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import accounts, permissions, plan_csv
 from app.services.plan_csv import PlanFileError
 from app.services.plan_csv_cells import COLUMNS, REQUIRED
@@ -21,7 +22,7 @@ from app.web.htmx import redirect, render
 from app.web.imports import Uploaded
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: action plans"])
+router = Router(tags=["web: action plans"])
 
 PAGE = "/action-plans/import"
 SHOWN_PROBLEMS = 200

@@ -2,7 +2,7 @@
 (its leads ticked from the partnership's glossary) and a success measure. Each form is a page of its
 own (app.web.plan_forms); a number already taken is the service's 409, shown beside the number."""
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -17,6 +17,7 @@ from app.models.action_plan_api import (
     PriorityUpdate,
 )
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import action_plans, partnerships, permissions, plan_items, plan_roles, plan_tree
 from app.services.plan_tree import ActionNode
 from app.services.principal import Principal
@@ -25,7 +26,7 @@ from app.web.forms import Form, FormData
 from app.web.plan_forms import Field, ItemPage
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: action plans"])
+router = Router(tags=["web: action plans"])
 
 PlanId = Path(ge=1, le=MAX_ID)
 PriorityId = Path(ge=1, le=MAX_ID)

@@ -8,7 +8,7 @@ Every rule is the services'; another partnership's plan is 404 there."""
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -17,6 +17,7 @@ from app.errors import BadRequest
 from app.models.action_plan import MilestoneStatus, PlanStatus
 from app.models.action_plan_api import PlanCreate, PlanUpdate, month_text
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import accounts, action_plans, people, permissions, plan_overview, plan_roles, plan_tree
 from app.services.action_plans import PlanFilters
 from app.services.principal import Principal
@@ -26,7 +27,7 @@ from app.web.htmx import render
 from app.web.plan_forms import Field, ItemPage
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: action plans"])
+router = Router(tags=["web: action plans"])
 
 PlanId = Path(ge=1, le=MAX_ID)
 OpenId = Annotated[int | None, Query(ge=1, le=MAX_ID)]

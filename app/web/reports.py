@@ -11,19 +11,20 @@ numbers."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.errors import NotFound, ValidationFailed
+from app.routing import Router
 from app.services import accounts, partnerships, reports, spreadsheets
 from app.services.principal import Principal
 from app.services.reports import OUTCOME_WORDS, SupportReview, Tally
 from app.web.htmx import render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: reports"])
+router = Router(tags=["web: reports"])
 
 URL = "/reports/support-review"
 TYPES = {"csv": "text/csv; charset=utf-8",

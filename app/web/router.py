@@ -1,9 +1,10 @@
 """Assembles the HTML face. Every state-changing request is CSRF-checked here, once."""
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.errors import AppError
+from app.routing import Router
 from app.web import (
     account,
     audit,
@@ -37,7 +38,7 @@ from app.web.htmx import is_fragment, render
 from app.web.reports import router as reports_router
 from app.web.security import SignInRequired, sign_in_url, verify_csrf
 
-web_router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+web_router = Router(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 web_router.include_router(auth.router)
 web_router.include_router(imports.router)
 web_router.include_router(indicators_import.router)

@@ -2,19 +2,20 @@
 and the model the later record forms copy (refusal keeps what was typed; a stale save shows the
 conflict)."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.models.school import School, SchoolUpdate
+from app.routing import Router
 from app.services import accounts, partnerships, schools
 from app.services.principal import Principal
 from app.web.forms import Form, FormData, attempt, parse
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: schools"])
+router = Router(tags=["web: schools"])
 
 # Every field the form can show, in the order shown, in the words on the page.
 LABELS = {

@@ -3,7 +3,7 @@ pattern of app.web.forms (as the school's own form)."""
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -13,13 +13,14 @@ from app.models.indicator import IndicatorCreate, IndicatorUpdate
 from app.models.inspection import KEY_JUDGEMENTS, REPORT_CARD_AREAS, InspectionWrite
 from app.models.school import School
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import accounts, indicators, inspections, schools
 from app.services.principal import Principal
 from app.web.forms import Form, FormData, attempt, parse
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: schools"])
+router = Router(tags=["web: schools"])
 
 
 

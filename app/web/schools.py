@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.errors import BadRequest
 from app.models.support import PROVIDER_KIND_WORDS
+from app.routing import Router
 from app.services import accounts, partnerships, school_profile, schools
 from app.services.principal import Principal
 from app.services.schools import SORT_CHOICES, UNCATEGORISED, SchoolFilters, SchoolPageResult
@@ -21,7 +22,7 @@ from app.web import visits as visit_pages
 from app.web.htmx import is_fragment, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: schools"])
+router = Router(tags=["web: schools"])
 
 PAGE_SIZE = schools.DEFAULT_LIMIT
 MAX_SEARCH = schools.MAX_SEARCH

@@ -3,12 +3,13 @@ form of their own, the action plans' lead role codes and areas for improvement."
 
 from types import SimpleNamespace
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.models.partnership import CADENCE_WORDS, Partnership, cadence_name
+from app.routing import Router
 from app.services import accounts, partnerships, plan_settings
 from app.services.principal import Principal
 from app.web import forms
@@ -16,7 +17,7 @@ from app.web.forms import Form, FormData
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: settings"])
+router = Router(tags=["web: settings"])
 
 FIELDS = ("name", "category_scheme", "cadence")
 LABELS = {"name": "Partnership name", "category_scheme": "LA categories", "cadence": "Clinic meetings"}

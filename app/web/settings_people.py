@@ -6,13 +6,14 @@ A new link is shown on the answer to the POST that made it, never carried to ano
 redirect would have to put it in a cookie (the banner's is signed, not encrypted). Its key is
 stored nowhere but as a hash."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.config import get_settings
 from app.deps import SessionDep
 from app.models.account import MemberCreate, Role, RoleChange, User
+from app.routing import Router
 from app.services import accounts, partnerships, people, plan_roles
 from app.services.principal import Principal
 from app.web.auth import _client_ip
@@ -20,7 +21,7 @@ from app.web.forms import Form, FormData, attempt, parse
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: settings"])
+router = Router(tags=["web: settings"])
 
 FIELDS = ("name", "email", "role")
 LIST_URL = "/settings/people"

@@ -4,12 +4,13 @@ The secret is shown on the answer to the POST itself, never carried to another p
 would have to put it in a cookie (the banner's is signed, not encrypted), where it would sit in the
 browser's cookie store and travel back to the server on the next request."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.models.account import ApiToken
+from app.routing import Router
 from app.services import accounts, tokens
 from app.services.principal import Principal
 from app.web import forms
@@ -17,7 +18,7 @@ from app.web.forms import Form, FormData
 from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: settings"])
+router = Router(tags=["web: settings"])
 
 FIELDS = ("name", "scopes")
 LIST_URL = "/settings/tokens"

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from app.errors import AppError, FieldError, ValidationFailed
 from app.models.support import BROKERING_STEPS, PROVIDER_KIND_WORDS, OriginKind, ProviderKind, SupportOutcome
 from app.models.support_api import FIELDS, SupportDeploymentCreate, SupportDeploymentUpdate
 from app.models.types import MAX_ID
+from app.routing import Router
 from app.services import accounts, permissions, support, support_quality, support_rules
 from app.services.principal import Principal
 from app.services.support import DeploymentView, SupportFilters
@@ -26,7 +27,7 @@ from app.web.forms import Form, FormData, as_text, attempt, parse
 from app.web.htmx import is_fragment, redirect, render
 from app.web.security import WebPrincipal
 
-router = APIRouter(tags=["web: support"])
+router = Router(tags=["web: support"])
 
 DeploymentId = Path(ge=1, le=MAX_ID)
 PAGE_SIZE = 50

@@ -3,13 +3,14 @@ which opens as its own page for the findings)."""
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.models.types import MAX_ID
 from app.models.visit import TriadVisitCreate
+from app.routing import Router
 from app.services import accounts, collaborative_board, visits
 from app.services.principal import Principal
 from app.services.visits import VisitFilters
@@ -18,7 +19,7 @@ from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 from app.web.visits import KIND_WORDS, STATUS_WORDS
 
-router = APIRouter(tags=["web: triads"])
+router = Router(tags=["web: triads"])
 
 TriadId = Path(ge=1, le=MAX_ID)
 NEW_FIELDS = ("urn", "visit_date")

@@ -1,13 +1,14 @@
 """The actions agreed at a visit, in the browser: add one, mark it done or dropped, remove it. With
 htmx the list is redrawn in place (and the record's history with it); without, the page reloads."""
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep
 from app.models.types import MAX_ID
 from app.models.visit import VisitActionCreate, VisitActionUpdate
+from app.routing import Router
 from app.services import visit_actions, visits
 from app.services.principal import Principal
 from app.web.forms import Form, FormData, attempt, parse
@@ -15,7 +16,7 @@ from app.web.htmx import is_htmx, redirect
 from app.web.security import WebPrincipal
 from app.web.visits import page
 
-router = APIRouter(tags=["web: visits"])
+router = Router(tags=["web: visits"])
 
 ADD_FIELDS = ("text", "owner", "due_on")
 VisitId = Path(ge=1, le=MAX_ID)

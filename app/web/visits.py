@@ -4,7 +4,7 @@ app.web.visit_forms. Every rule is the services': these routes only read forms a
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -12,6 +12,7 @@ from app.deps import SessionDep
 from app.errors import Conflict, FieldError, NotFound
 from app.models.types import MAX_ID
 from app.models.visit import VisitKind, VisitStatus, VisitUpdate
+from app.routing import Router
 from app.services import accounts, audit, partnerships, permissions, visit_rules, visit_workflow, visits
 from app.services.principal import Principal
 from app.services.visits import VisitView
@@ -21,7 +22,7 @@ from app.web.htmx import redirect, render
 from app.web.security import WebPrincipal
 from app.web.visit_forms import SectionForm
 
-router = APIRouter(tags=["web: visits"])
+router = Router(tags=["web: visits"])
 
 KIND_WORDS = {VisitKind.triad_review.value: "Triad peer review",
               VisitKind.support_partner.value: "Support partner visit",

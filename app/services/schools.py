@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Row, func, or_, select, text
+from sqlalchemy import Row, Select, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -65,8 +66,16 @@ def _sort_key(sort: str) -> SortKey:
     if name not in SORTS:
         message = f"sort by one of: {', '.join(SORT_CHOICES)}"
         raise BadRequest(message, errors=[FieldError("sort", message, "query")])
-    expression, kind = SORTS[name]
-    return SortKey(sort, expression(), sort.startswith("-"), kind)
+    return _listing(sort)[0]
+
+
+@cache
+def _listing(sort: str) -> tuple[SortKey, Select, Select]:
+    """A sort's key, and the unfiltered statements of the list sorted by it (its page, its count): built
+    once per sort, as statements never change once made, and each page's filters are added to a copy."""
+    expression, kind = SORTS[sort.removeprefix("-")]
+    key = SortKey(sort, expression(), sort.startswith("-"), kind)
+    return key, select(*LIST_COLUMNS, key.expression.label("sort_value")), select(func.count(School.id))
 
 
 def _like(text: str) -> str:
@@ -121,12 +130,13 @@ def page(session: Session, filters: SchoolFilters, *, sort: str = "name", limit:
     _check_filters(filters)
     limit = clamp_limit(limit)
     key = _sort_key(sort)
+    _, listing, counting = _listing(sort)
     after = decode_cursor(cursor, sort, key.kind) if cursor else None
 
-    total = session.scalar(_filtered(select(func.count(School.id)), filters))
+    total = session.scalar(_filtered(counting, filters))
     # The cursor carries the sort key as the database computed it: lower() is not Python's
     # str.lower() (SQLite folds ASCII only), and a key recomputed here would skip or repeat rows.
-    stmt = _filtered(select(*LIST_COLUMNS, key.expression.label("sort_value")), filters)
+    stmt = _filtered(listing, filters)
     stmt = apply_keyset(stmt, key, School.id, after).limit(limit + 1)
     rows = session.execute(stmt).all()
 

@@ -18,55 +18,18 @@ PY=.venv/bin/python
 LOAD_SECONDS="${LOAD_SECONDS:-60}"
 LOAD_USERS="${LOAD_USERS:-50}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/load.XXXXXX")"
-server_pid=""
-child=""
 scratch=""
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
-alive() { local state; state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1; [[ "$state" != Z* ]]; }
-stop_server() {
-  # Our server only, by its PID: SIGTERM (a graceful stop), SIGKILL if it lingers past 15 s.
-  [ -n "$server_pid" ] || return 0
-  if alive "$server_pid"; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do alive "$server_pid" || break; sleep 0.1; done
-    alive "$server_pid" && kill -KILL "$server_pid" 2>/dev/null
-  fi
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
-# A command in the background, waited for: a signal to this script is handled at once (bash defers
-# its traps until a foreground command ends), and the trap can end the command by its PID.
-in_background() {
-  "$@" &
-  child=$!
-  local code=0
-  wait "$child" || code=$?
-  child=""
-  return "$code"
-}
 cleanup() {
-  if [ -n "$child" ] && alive "$child"; then kill -TERM "$child" 2>/dev/null || true; wait "$child" 2>/dev/null || true; fi
+  stop_child
   stop_server
   if [ -n "$scratch" ]; then $PY bench/scratch_db.py drop "$scratch" || true; fi
   if [ -z "${LOAD_KEEP:-}" ]; then rm -rf "$work"; else echo "kept $work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-start_server() {  # $1: the log file; sets server_pid and url
-  local port
-  port="$($PY -c 'from bench.common import free_port; print(free_port())')"
-  url="http://127.0.0.1:$port"
-  DATABASE_URL="$scratch" ENVIRONMENT="${ENVIRONMENT:-development}" \
-    $PY -m app serve --host 127.0.0.1 --port "$port" >"$1" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 300); do
-    curl -s -o /dev/null --max-time 2 "$url/" && alive "$server_pid" && return 0
-    alive "$server_pid" || break
-    sleep 0.2
-  done
-  echo "the server did not start:"; tail -n 40 "$1"; exit 1
-}
 
 scratch="$($PY bench/scratch_db.py create "${DATABASE_URL:-}" --name load --dir "$work")"
 engine="${scratch%%:*}"; engine="${engine%%+*}"
@@ -75,7 +38,7 @@ DATABASE_URL="$scratch" $PY -m app migrate >"$work/prepare.log" 2>&1 \
     >>"$work/prepare.log" 2>&1 \
   || { echo "preparing the database failed:"; cat "$work/prepare.log"; exit 1; }
 
-start_server "$work/server.log"
+start_server "$scratch" "$work/server.log"
 locust_status=0
 LOAD_TOKENS="$work/tokens.json" LOAD_RECORD="$work/record.json" \
   in_background timeout --signal=TERM --kill-after=15 $((LOAD_SECONDS + 120)) \
@@ -88,7 +51,7 @@ if [ ! -s "$work/record.json" ] || [ ! -s "$work/locust_stats.csv" ]; then
 fi
 
 # Every acknowledged write, read back from the database through a server started afresh on it.
-start_server "$work/server-after.log"
+start_server "$scratch" "$work/server-after.log"
 check_status=0
 in_background $PY bench/load_check.py --url "$url" --tokens "$work/tokens.json" --record "$work/record.json" \
   --stats "$work/locust" --log "$work/server.log" --log "$work/server-after.log" \

@@ -23,50 +23,19 @@ MAX_EXAMPLES="${LIVE_MAX_EXAMPLES:-5}"
 TIMEOUT="${LIVE_TIMEOUT:-600}"
 SCHOOLS=15000  # rows of the extract (about 150 LAs); the partnership imports those of LA 874
 work="$(mktemp -d "${TMPDIR:-/tmp}/schemathesis-live.XXXXXX")"
-server_pid=""
 database=""
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
-alive() { local state; state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1; [[ "$state" != Z* ]]; }
-stop_server() {  # ours only, by its PID: SIGTERM, then SIGKILL if it lingers past 15 s
-  [ -n "$server_pid" ] || return 0
-  if alive "$server_pid"; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do alive "$server_pid" || break; sleep 0.1; done
-    if alive "$server_pid"; then kill -KILL "$server_pid" 2>/dev/null || true; fi
-  fi
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
-# A PostgreSQL database of its own beside the one named (made afresh), or a SQLite file in $work.
-scratch() {  # $1: create | drop
-  $PY - "$1" "$URL" "$work" <<'EOF'
-import sys
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-action, url, work = sys.argv[1:]
-if not url.startswith("postgresql"):
-    print(f"sqlite:///{work}/live.db")
-    sys.exit(0)
-named = make_url(url)
-live = named.set(database=f"{named.database}_live")
-admin = create_engine(named.set(database="postgres"), isolation_level="AUTOCOMMIT")
-with admin.connect() as connection:
-    connection.execute(text(f'DROP DATABASE IF EXISTS "{live.database}" WITH (FORCE)'))
-    if action == "create":
-        connection.execute(text(f'CREATE DATABASE "{live.database}"'))
-admin.dispose()
-print(live.render_as_string(hide_password=False))
-EOF
-}
 cleanup() {
   stop_server
-  if [ -n "$database" ]; then scratch drop >/dev/null || echo "!! could not drop the run's database"; fi
+  if [ -n "$database" ]; then $PY bench/scratch_db.py drop "$database" || echo "!! could not drop the run's database"; fi
   if [ -z "${LIVE_KEEP:-}" ]; then rm -rf "$work"; else echo "kept $work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-database="$(scratch create)"
+database="$($PY bench/scratch_db.py create "$URL" --name live --dir "$work")"
 engine="${database%%:*}"; engine="${engine%%+*}"
 cli() { DATABASE_URL="$database" ENVIRONMENT=development $PY -m app "$@"; }
 {
@@ -98,20 +67,8 @@ with open(sys.argv[1], "w") as config:
 print(f"{len(urns)} schools")
 EOF
 
-port="$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
-DATABASE_URL="$database" ENVIRONMENT=development $PY -m app serve --host 127.0.0.1 --port "$port" \
-  >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-  curl -s -o /dev/null --max-time 2 "$base/healthz" && break
-  alive "$server_pid" || break
-  sleep 0.2
-done
-# Our server must be the one answering: another process that took the port first would answer too.
-if ! alive "$server_pid" || ! curl -s -o /dev/null --max-time 2 "$base/healthz"; then
-  echo "the server did not start:"; tail -n 40 "$work/server.log"; exit 1
-fi
+start_server "$database" "$work/server.log"
+base="$url"
 
 echo "schemathesis against $base ($engine; LA 874 of a $SCHOOLS-row GIAS extract), $MAX_EXAMPLES examples per operation"
 report=()  # the CLI's JUnit report, when the working directory is kept

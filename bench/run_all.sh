@@ -25,6 +25,8 @@ DATABASE_URL="$URL" $PY -m app generate --scale national --force
 
 suffix=""
 case "$URL" in postgresql*) suffix="-postgresql" ;; esac
+echo "==> where an API request's time goes, layer by layer (in process), beside the raw baseline"
+$PY bench/request_overhead.py --database-url "$URL" --results "bench/results/request_overhead$suffix.json"
 echo "==> the API's lists (schools; collaboratives, triads, visits, audit events; action plans, milestones,"
 echo "    support deployments and reports) against the raw baseline"
 $PY bench/api_lists.py --database-url "$URL" --results "bench/results/api_lists$suffix.json"

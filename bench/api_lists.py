@@ -18,21 +18,27 @@ national partnership:
   page, and ``?overdue=true``), ``/api/v1/support-deployments``, ``/api/v1/reports/support-data-quality``
   (first pages, 50) and ``/api/v1/reports/support-review`` (the current academic year);
 - issue 10's ``GET /api/v1/groups`` (ours only: the baseline has no groups), with an alliance of 30 of
-  the partnership's schools made through the API first if the data has none.
+  the partnership's schools made through the API first if the data has none;
+- issue 11's ``GET /api/v1/red-flags`` (the first page of 50) and ``?severity=red``. The baseline
+  (bench/raw_flags.py) works every school out for each request and keeps nothing; ours keeps the order
+  between requests until the data changes (app.services.flag_cache), so after the warm-up ours pages
+  from the kept order: bench/flags.py compares the two worked out afresh. A request of the baseline
+  takes about a second at national size, so these are loaded with ``--red-flag-connections`` (4):
+  32 would queue half a minute of work behind each request, past wrk's timeout.
 
-``--lists schools``, ``--lists peer-review``, ``--lists plans-support`` or ``--lists groups`` measures
-one group only (default: all of them).
+``--lists schools``, ``--lists peer-review``, ``--lists plans-support``, ``--lists groups`` or
+``--lists red-flags`` measures one group only (default: all of them).
 
 Before measuring, each API request is sent to both apps once and the answers must parse to the
 same JSON (otherwise the script stops): the baseline does the same work, not less.
 
-Results go to bench/results/api_lists.json: requests/s and p50/p99 per endpoint and size, each
-round's figures, the ratio ours/raw, the targets (every list under 50 ms p50; API endpoints at
-0.5x raw or better), and the machine, its load and the versions.
+Results go to bench/results/api_lists.json (api_lists_<group>.json for one group): requests/s and
+p50/p99 per endpoint and size, each round's figures, the ratio ours/raw, the targets (every list under
+50 ms p50; API endpoints at 0.5x raw or better), and the machine, its load and the versions.
 
     .venv/bin/python -m app migrate && .venv/bin/python -m app generate --scale national
     .venv/bin/python bench/api_lists.py [--database-url URL] [--seconds 10] [--warmup 3] [--rounds 2]
-        [--lists all|schools|peer-review|plans-support|groups]
+        [--lists all|schools|peer-review|plans-support|groups|red-flags] [--red-flag-connections 4]
 """
 
 import argparse
@@ -77,9 +83,10 @@ SIZES = (("region", "the 2,500-school region"), ("national", "the 42,000-school 
 PEER_REVIEW = ("collaboratives", "triads", "visits", "triad's visits", "audit events")
 PLANS_SUPPORT = ("action plans", "plan's milestones", "plan's milestones ?overdue=true", "support deployments",
                  "support data quality", "support review")
-API_ENDPOINTS = ("list", "list ?phase=primary", "list page 2", "school", *PEER_REVIEW, *PLANS_SUPPORT)
+RED_FLAGS = {"red-flags": "/api/v1/red-flags", "red-flags ?severity=red": "/api/v1/red-flags?severity=red"}
+API_ENDPOINTS = ("list", "list ?phase=primary", "list page 2", "school", *PEER_REVIEW, *PLANS_SUPPORT, *RED_FLAGS)
 LISTS = ("list", "list ?phase=primary", "list page 2", "html /schools", *PEER_REVIEW, *PLANS_SUPPORT, "groups")
-GROUPS = ("all", "schools", "peer-review", "plans-support", "groups")
+GROUPS = ("all", "schools", "peer-review", "plans-support", "groups", "red-flags")
 
 
 # --- load generators ---------------------------------------------------------------------------
@@ -337,9 +344,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--results", type=Path, default=RESULTS / "api_lists.json")
+    parser.add_argument("--results", type=Path, help="default: api_lists.json, or api_lists_<group>.json for one group")
     parser.add_argument("--lists", choices=GROUPS, default="all", help="which lists to measure")
+    parser.add_argument("--red-flag-connections", type=int, default=4, help="connections for the red-flag list")
     args = parser.parse_args()
+    if args.results is None:
+        group = "" if args.lists == "all" else "_" + args.lists.replace("-", "_")
+        args.results = RESULTS / f"api_lists{group}.json"
 
     tokens = load_tokens(args.tokens or tokens_file_for(args.database_url))
     by_slug = {p["slug"]: p for p in tokens["partnerships"]}
@@ -364,6 +375,8 @@ def main() -> None:
                 paths |= peer_review_requests(project.url, partnership["token"])
             if args.lists in ("all", "plans-support"):
                 paths |= plans_support_requests(project.url, partnership["token"])
+            if args.lists in ("all", "red-flags"):
+                paths |= RED_FLAGS
             check_same_answers(project.url, raw.url, paths, partnership["token"])
             auth = {"Authorization": f"Bearer {partnership['token']}"}
             for endpoint, path in paths.items():
@@ -381,10 +394,11 @@ def main() -> None:
                 stacks = [("ours", project), ("raw", raw)] if compare else [("ours", project)]
                 if round_number % 2:
                     stacks.reverse()
+                connections = args.red_flag_connections if endpoint in RED_FLAGS else args.connections
                 for stack, server in stacks:
                     url = server.url + path
-                    load(wrk, url, headers, seconds=args.warmup, connections=args.connections)
-                    figures = load(wrk, url, headers, seconds=args.seconds, connections=args.connections)
+                    load(wrk, url, headers, seconds=args.warmup, connections=connections)
+                    figures = load(wrk, url, headers, seconds=args.seconds, connections=connections)
                     # The time one request takes in the server, with no queue in front of it: with
                     # 32 connections open, p50 is mostly the wait behind the other 31.
                     alone = load(wrk, url, headers, seconds=min(args.seconds, 5), connections=1)
@@ -430,6 +444,7 @@ def main() -> None:
         "database": args.database_url.split("://")[0],
         "data": {"scale": tokens.get("scale"), "seed": tokens.get("seed")},
         "method": {"load_tool": "wrk" if wrk else "httpx", "connections": args.connections,
+                   "red_flag_connections": args.red_flag_connections,
                    "warmup_seconds": args.warmup, "seconds": args.seconds, "rounds": args.rounds, "server_workers": 1,
                    "pinned": "server on CPU 0, load on CPU 1" if can_pin() else "not pinned (fewer than 2 CPUs)",
                    "raw_json": "orjson" if info["versions"].get("orjson") else "json (orjson missing)"},

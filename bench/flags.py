@@ -17,7 +17,11 @@ Timed, each `--runs` times (a new session each time, as a request has):
    (sqlite3 or psycopg) with their rows fetched, no ORM and no rules;
 3. ``GET /api/v1/red-flags`` (the first page of 50) through the whole app, in process, with a token:
    worked out afresh (the kept order forgotten before each request, as after any change to the
-   partnership's data), then the first and the following pages while the order is kept.
+   partnership's data), then the first and the following pages while the order is kept;
+4. the same request (and ``?severity=red``) against the raw baseline over HTTP (bench/raw_flags.py:
+   the same statements on the DB-API driver, the same rules, orjson, nothing kept between requests),
+   both in process, one request at a time, ours worked out afresh each time: ``ours_over_raw``
+   (bench/flags_http.py).
 
 Timings start only once the 1-minute load average is under 1.0 (waiting up to `--wait` seconds);
 the load is recorded either way. Results go to bench/results/flags.json (bench/results/flags-postgresql.json
@@ -42,12 +46,10 @@ if str(ROOT) not in sys.path:
 
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.db import all_tenants, build_engine, new_session, session_scope  # noqa: E402
-from app.main import create_app  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
 from app.models.clinic import Clinic, ClinicAction  # noqa: E402
 from app.models.flag import ManualFlag, NationalFigure, ReviewJudgement  # noqa: E402
@@ -56,10 +58,10 @@ from app.models.inspection import Inspection  # noqa: E402
 from app.models.partnership import Partnership  # noqa: E402
 from app.models.school import School  # noqa: E402
 from app.models.visit import TriadVisit  # noqa: E402
-from app.services import accounts, flag_cache, flags, generate, partnerships  # noqa: E402
+from app.services import accounts, flags, generate, partnerships  # noqa: E402
 from app.services.generate_triads import chunks, insert  # noqa: E402
+from bench import flags_http  # noqa: E402
 from bench.common import machine, write_results  # noqa: E402
-from tests import factories  # noqa: E402
 
 SIZES = {100: 0.050, 25_000: 2.0}  # schools: target seconds
 SOURCE = "bench-national"
@@ -318,34 +320,6 @@ def time_raw(url: str, statements: list, runs: int) -> dict:
     return _ms(seconds)
 
 
-def time_http(engine, partnership: Partnership, runs: int) -> dict:  # noqa: ANN001
-    """GET /api/v1/red-flags through the whole app: the first page worked out afresh (the kept order
-    forgotten before each request, as after any change to the partnership's data), then the first
-    and the next page while the order is kept (app.services.flag_cache)."""
-    with session_scope(engine=engine) as session:
-        token = factories.make_token(session, partnership, "read", name="bench/flags.py")
-    cold, warm, following = [], [], []
-    with TestClient(create_app(engine=engine), base_url="https://testserver") as client:
-        client.headers["Authorization"] = f"Bearer {token}"
-        client.get("/api/v1/red-flags").raise_for_status()
-        for _ in range(runs):
-            flag_cache.clear()
-            started = time.perf_counter()
-            client.get("/api/v1/red-flags").raise_for_status()
-            cold.append(time.perf_counter() - started)
-        cursor = None
-        for _ in range(runs * 3):
-            started = time.perf_counter()
-            client.get("/api/v1/red-flags").raise_for_status()
-            warm.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            answer = client.get("/api/v1/red-flags", params={"cursor": cursor} if cursor else {})
-            answer.raise_for_status()
-            following.append(time.perf_counter() - started)
-            cursor = answer.json()["next_cursor"]
-    return {"worked_out": _ms(cold), "kept_first_page": _ms(warm), "kept_next_pages": _ms(following)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'data' / 'bench' / 'flags.db'}")
@@ -372,13 +346,15 @@ def main() -> None:
         runs = args.runs if size <= 1000 else max(3, args.runs // 4)
         ours, shape, statements = time_service(engine, partnership, runs)
         raw = time_raw(url, statements, runs)
-        http = time_http(engine, partnership, runs)
+        token = flags_http.token_for(engine, partnership)
+        http = flags_http.time_http(engine, token, runs)
+        against = flags_http.against_raw(url, engine, token, runs)
         results["sizes"][str(size)] = {
             "schools": size, **shape, "statements": len(reads(statements)), "target_ms": target * 1000,
             "met": ours["median_ms"] <= target * 1000, "flags_current": ours, "raw_reads": raw,
             "raw_over_ours": round(raw["median_ms"] / ours["median_ms"], 3),
             "http_first_page_of_50": http["worked_out"], "http_first_page_kept": http["kept_first_page"],
-            "http_next_pages_kept": http["kept_next_pages"],
+            "http_next_pages_kept": http["kept_next_pages"], "http_against_raw": against,
         }
         print(f"{size:>6,} schools: flags.current median {ours['median_ms']:>9.2f} ms (target {target * 1000:,.0f} ms)"
               f"; raw reads {raw['median_ms']:>8.2f} ms; GET /api/v1/red-flags "
@@ -387,6 +363,9 @@ def main() -> None:
               f"{http['kept_next_pages']['median_ms']:.2f} ms); "
               f"{shape['flagged_schools']:,} flagged, {shape['flags']:,} flags, {len(reads(statements))} statements",
               flush=True)
+        for label, pair in against.items():
+            print(f"{'':>14} {label}: ours afresh {pair['ours_worked_out']['median_ms']:.2f} ms, raw baseline "
+                  f"{pair['raw']['median_ms']:.2f} ms over HTTP: ours/raw {pair['ours_over_raw']:.2f}", flush=True)
     results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     engine.dispose()
     path = args.results or ROOT / "bench" / "results" / ("flags.json" if dialect == "sqlite"

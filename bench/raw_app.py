@@ -14,7 +14,8 @@ once that both answer the same JSON for the same request, which keeps the baseli
 
 It serves the ``name`` sort and the phase filter only: what the list benchmark asks for. The lists of
 collaboratives, triads, visits (also a triad's) and audit events are in bench/raw_lists.py; issue 9's
-action plans, a plan's milestones, support deployments and the two support reports in bench/raw_plans.py.
+action plans, a plan's milestones, support deployments and the two support reports in bench/raw_plans.py;
+issue 11's red-flag list in bench/raw_flags.py.
 
     .venv/bin/python bench/raw_app.py --database-url sqlite:///data/app.db --port 8001
 """
@@ -36,7 +37,7 @@ from starlette.routing import Route
 if str(Path(__file__).resolve().parent.parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import raw_lists, raw_plans  # noqa: E402
+from bench import raw_flags, raw_lists, raw_plans  # noqa: E402
 
 try:
     import orjson
@@ -246,8 +247,9 @@ def build_app(url: str) -> Starlette:
 
     lists = raw_lists.add_routes(db, principal, _json, _problem, _timestamp, _day)
     plans = raw_plans.add_routes(db, principal, _json, _problem, _timestamp, _day)
+    red_flags = raw_flags.add_routes(db, principal, _json, _problem, _timestamp, _day)
     app = Starlette(routes=[Route("/api/v1/schools", list_schools), Route("/api/v1/schools/{urn}", get_school),
-                            *lists, *plans])
+                            *lists, *plans, *red_flags])
     app.state.json_library = JSON_LIBRARY
     app.state.engine = db.engine
     return app

@@ -71,7 +71,7 @@ _lock = threading.Lock()
 def summary_of(school_id: int, name: str, flags: Iterable) -> Summary:
     """What is kept of a flagged school: its id, its name as the list sorts it, each flag's
     severity and category (`flags`: the school's Flag objects)."""
-    return Summary(school_id, name.casefold(), tuple((f.severity, f.category) for f in flags))
+    return Summary(school_id, name.casefold(), tuple([(f.severity, f.category) for f in flags]))
 
 
 def usable(session: Session) -> bool:
@@ -94,15 +94,18 @@ def get(partnership_id: int, key: Key) -> Kept | None:
         return entry[1]
 
 
-def put(partnership_id: int, key: Key, summaries: list[Summary]) -> None:
+def put(partnership_id: int, key: Key, summaries: list[Summary]) -> Kept | None:
+    """Keep the schools worked out for `key`; what is kept, or None when a later stamp's is."""
     with _lock:
         held = _entries.get(partnership_id)
         if held is not None and held[0][0] > key[0] and time.monotonic() - held[1].kept_at <= KEEP_FOR_SECONDS:
-            return  # a later stamp's order is already kept
-        _entries[partnership_id] = (key, Kept(summaries, {}, time.monotonic()))
+            return None  # a later stamp's order is already kept
+        kept = Kept(summaries, {}, time.monotonic())
+        _entries[partnership_id] = (key, kept)
         _entries.move_to_end(partnership_id)
         while len(_entries) > MAX_PARTNERSHIPS:
             _entries.popitem(last=False)
+        return kept
 
 
 def clear() -> None:

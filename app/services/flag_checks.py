@@ -14,7 +14,7 @@ from typing import Any
 
 from app.models.flag import FlagCategory, Severity
 from app.models.inspection import Framework
-from app.services.flag_data import Context, Figure, InspectionFacts, SchoolFacts
+from app.services.flag_facts import Context, Figure, InspectionFacts, SchoolFacts
 from app.services.flag_types import Details, Flag
 from app.services.standing import Standing, standing_of
 

@@ -21,7 +21,7 @@ from app.services.flag_checks import (
     number,
     words,
 )
-from app.services.flag_data import Context, SchoolFacts
+from app.services.flag_facts import Context, SchoolFacts
 from app.services.flag_types import Details, Flag
 
 # --- finance --------------------------------------------------------------------------------------

@@ -75,6 +75,13 @@ def worst(flags: Iterable[Flag]) -> str | None:
     return min(found, key=SEVERITY_ORDER.__getitem__) if found else None
 
 
+def _place(flag: Flag) -> tuple:
+    return SEVERITY_ORDER[flag.severity], flag.category, flag.rule
+
+
 def ordered(flags: Iterable[Flag]) -> list[Flag]:
     """Red first, then amber; by category and rule within each, so a list reads the same each time."""
-    return sorted(flags, key=lambda f: (SEVERITY_ORDER[f.severity], f.category, f.rule))
+    found = list(flags)
+    if len(found) > 1:
+        found.sort(key=_place)
+    return found

@@ -23,7 +23,8 @@ from app.models.school import School
 from app.services import collector, concurrency, flag_cache, flag_settings, permissions, schools
 from app.services.concurrency import require_match
 from app.services.flag_cache import Summary
-from app.services.flag_data import Context, Needs, load, load_schools, since_months
+from app.services.flag_data import load, load_schools, since_months
+from app.services.flag_facts import Context, Needs, SchoolFacts
 from app.services.flag_rules import MANUAL_RULE, RULES
 from app.services.flag_settings import RuleSetting
 from app.services.flag_types import Flag, ordered, worst
@@ -40,7 +41,8 @@ PAUSE_COLLECTOR_FROM = 2_000
 
 # --- computing ------------------------------------------------------------------------------------
 
-def _needs(settings: dict[str, RuleSetting], today: date) -> Needs:
+def needs_of(settings: dict[str, RuleSetting], today: date) -> Needs:
+    """What the enabled rules read (app.services.flag_data reads no more)."""
     enabled = [s for s in settings.values() if s.enabled]
     reads = {r for s in enabled for r in s.rule.reads}
     depth = max((s.thresholds.get("inspections", 1) for s in enabled if "inspections" in s.rule.reads), default=0)
@@ -61,9 +63,9 @@ def apply_manual(computed: Iterable[Flag], manual: Iterable[ManualFlag]) -> list
     """The computed flags with the officers' overrides applied (the latest per rule wins) and their
     own flags added, worst first. Each one an officer touched carries its `manual_id` and, in its
     evidence, `manual`: who set it, when and why."""
-    rows = list(manual)
-    if not rows:
+    if not manual:
         return ordered(computed)
+    rows = list(manual)
     overrides = {row.rule: row for row in rows if row.kind == ManualKind.override.value}
     flags = []
     for flag in computed:
@@ -81,7 +83,7 @@ def apply_manual(computed: Iterable[Flag], manual: Iterable[ManualFlag]) -> list
     return ordered(flags)
 
 
-@dataclass
+@dataclass(slots=True)
 class FlaggedSchool:
     """A school with its flags (worst first)."""
 
@@ -103,6 +105,24 @@ def _context(session: Session, by: Principal, today: date) -> Context:
     return Context(today, tuple(partnership.category_scheme or ()), tuple(partnership.grade_labels or ()))
 
 
+def flag_schools(facts: Iterable[SchoolFacts], settings: dict[str, RuleSetting], ctx: Context, *,
+                 manual: bool = True) -> list[FlaggedSchool]:
+    """Each school with its flags: the enabled rules run over its facts, then (`manual`) the officers'
+    manual flags and overrides applied. Plain work over the facts, reading nothing."""
+    checks = [(s.rule.check, s.thresholds) for s in settings.values() if s.enabled]
+    result = []
+    for school in facts:
+        flags = []  # written out rather than a helper's call: this loop runs once per school and rule
+        for check, thresholds in checks:
+            flag = check(school, thresholds, ctx)
+            if flag is not None:
+                flags.append(flag)
+        result.append(FlaggedSchool(school.id, school.urn, school.name, school.phase, school.la_category,
+                                    apply_manual(flags, school.manual) if manual else ordered(flags),
+                                    school.manual))
+    return result
+
+
 def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | None = None,
               urns: Collection[str] | None = None, today: date | None = None,
               manual: bool = True) -> list[FlaggedSchool]:
@@ -121,21 +141,9 @@ def _evaluate(session: Session, *, by: Principal, school_ids: Collection[int] | 
     ctx = _context(session, by, today)
     with collector.paused(ids is None or len(ids) >= PAUSE_COLLECTOR_FROM):
         facts = load_schools(session, partnership_id=by.partnership_id, school_ids=ids, urns=urns)
-        nationals = load(session, facts, partnership_id=by.partnership_id, needs=_needs(settings, today),
+        nationals = load(session, facts, partnership_id=by.partnership_id, needs=needs_of(settings, today),
                          today=today, whole_partnership=ids is None and urns is None)
-        ctx = replace(ctx, nationals=nationals)
-        checks = [(s.rule.check, s.thresholds) for s in settings.values() if s.enabled]
-        result = []
-        for school in facts.values():
-            flags = []  # written out rather than a helper's call: this loop runs once per school and rule
-            for check, thresholds in checks:
-                flag = check(school, thresholds, ctx)
-                if flag is not None:
-                    flags.append(flag)
-            result.append(FlaggedSchool(school.id, school.urn, school.name, school.phase, school.la_category,
-                                        apply_manual(flags, school.manual) if manual else ordered(flags),
-                                        school.manual))
-    return result
+        return flag_schools(facts.values(), settings, replace(ctx, nationals=nationals), manual=manual)
 
 
 def current(session: Session, *, by: Principal, school_ids: Collection[int] | None = None,
@@ -213,56 +221,65 @@ def _matching(school: FlaggedSchool, filters: FlagFilters) -> FlaggedSchool | No
 RED = Severity.red.value  # a plain string: an enum member's .value is a descriptor call, asked per school
 
 
-def _rank(severities: Iterable[str], name: str, school_id: int) -> tuple:
+def _rank(severities: list[str], name: str, school_id: int) -> tuple:
     """Worst first: the worst severity, then more red flags, then more amber, then by name."""
-    reds = count = 0
-    for severity in severities:
-        count += 1
-        if severity == RED:
-            reds += 1
-    return (0 if reds else 1, -reds, reds - count, name, school_id)
-
-
-def _key(school: FlaggedSchool) -> tuple:
-    return _rank([f.severity for f in school.flags], school.name.casefold(), school.id)
+    reds = severities.count(RED)
+    return (0 if reds else 1, -reds, reds - len(severities), name, school_id)
 
 
 def _kept_key(school: Summary, filters: FlagFilters) -> tuple | None:
-    """_key of a kept school, counting the flags that match (None when none does)."""
+    """A school's place in the list (_rank of the flags that match, its name casefolded, its id), or
+    None when no flag of it matches."""
     if not filters.severity and not filters.category:
         return _rank([severity for severity, _ in school.flags], school.name, school.school_id)
     matching = [severity for severity, category in school.flags if _wanted(filters, severity, category)]
     return _rank(matching, school.name, school.school_id) if matching else None
 
 
+def sort_keys(schools: Iterable[Summary], filters: FlagFilters) -> list[tuple]:
+    """The sort keys of the schools that have a flag the filters choose, worst first, each counting
+    only those flags (`schools`: as flag_cache keeps them)."""
+    return sorted(k for school in schools if (k := _kept_key(school, filters)) is not None)
+
+
+def summaries(schools: Iterable[FlaggedSchool]) -> list[Summary]:
+    """What the order is worked out from (and kept): each flagged school's name and flags' kinds."""
+    return [flag_cache.summary_of(s.id, s.name, s.flags) for s in schools if s.flags]
+
+
 def _ordered(session: Session, filters: FlagFilters, *, by: Principal, today: date,
-             keep: bool) -> tuple[list[tuple], list[FlaggedSchool] | None]:
+             keep: bool) -> tuple[list[tuple], dict[int, FlaggedSchool] | None]:
     """The sort keys of every flagged school the caller may see that matches, worst first, and the
-    schools in the same order; None for the schools when the order was kept (app.services.flag_cache),
-    for the page to work out in full only those it shows. `keep`: use and fill the cache where it may be."""
+    flagged schools by id (their flags not yet filtered); None for the schools when the order was
+    kept (app.services.flag_cache), for the page to work out in full only those it shows. `keep`: use
+    and fill the cache where it may be."""
     check_filters(filters)
     kept = keep and not filters.urn and flag_cache.usable(session) and permissions.sees_every_flag(by)
+    wanted = (tuple(sorted(filters.severity)), tuple(sorted(filters.category)))
     if kept:
         bind(session, by)
         by.require_read()
         cache_key = (flag_cache.stamp(session, by.partnership_id), today)  # read before the data
         found = flag_cache.get(by.partnership_id, cache_key)
         if found is not None:
-            wanted = (tuple(sorted(filters.severity)), tuple(sorted(filters.category)))
-            return found.order(wanted, lambda schools: sorted(
-                k for school in schools if (k := _kept_key(school, filters)) is not None)), None
+            return found.order(wanted, lambda schools: sort_keys(schools, filters)), None
     evaluated = _evaluate(session, by=by, urns=filters.urn or None, today=today)
-    if kept:
-        flag_cache.put(by.partnership_id, cache_key, [flag_cache.summary_of(s.id, s.name, s.flags)
-                                                       for s in evaluated if s.flags])
-    keyed = sorted(((_key(m), m) for s in evaluated if (m := _matching(s, filters)) is not None),
-                   key=lambda pair: pair[0])
-    return [k for k, _ in keyed], [school for _, school in keyed]
+    listed = summaries(evaluated)
+    stored = flag_cache.put(by.partnership_id, cache_key, listed) if kept else None
+    keys = stored.order(wanted, lambda schools: sort_keys(schools, filters)) if stored is not None \
+        else sort_keys(listed, filters)
+    return keys, {s.id: s for s in evaluated if s.flags}
+
+
+def shown(keys: list[tuple], schools: dict[int, FlaggedSchool], filters: FlagFilters) -> list[FlaggedSchool]:
+    """The schools of these keys, in their order, each with the flags the filters choose."""
+    return [m for key in keys if (s := schools.get(key[-1])) is not None and (m := _matching(s, filters)) is not None]
 
 
 def listing(session: Session, filters: FlagFilters, *, by: Principal, today: date | None = None) -> list[FlaggedSchool]:
     """Every flagged school the caller may see that matches, worst first (for exports and pages)."""
-    return _ordered(session, filters, by=by, today=today or date.today(), keep=False)[1] or []
+    keys, schools = _ordered(session, filters, by=by, today=today or date.today(), keep=False)
+    return shown(keys, schools or {}, filters)
 
 
 def _encode(key: tuple) -> str:
@@ -270,7 +287,8 @@ def _encode(key: tuple) -> str:
     return encode_cursor(CURSOR_SORT, f"{rank}:{-reds}:{-ambers}:{name}", school_id)
 
 
-def _decode(cursor: str) -> tuple:
+def place_after(cursor: str) -> tuple:
+    """The place in the order that a cursor this service issued carries (400 for any other)."""
     value, school_id = decode_cursor(cursor, CURSOR_SORT, str)
     parts = value.split(":", 3)
     if len(parts) != 4 or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts[:3]):
@@ -279,23 +297,26 @@ def _decode(cursor: str) -> tuple:
     return (int(parts[0]), -int(parts[1]), -int(parts[2]), parts[3], school_id)
 
 
+def page_keys(keys: list[tuple], after: tuple | None, limit: int) -> tuple[list[tuple], str | None]:
+    """The keys of the page after that place (the first page for None), and the next page's cursor."""
+    start = bisect.bisect_right(keys, after) if after is not None else 0
+    more = start + limit < len(keys)
+    return keys[start:start + limit], _encode(keys[start + limit - 1]) if more else None
+
+
 def page(session: Session, filters: FlagFilters, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None,
          by: Principal, today: date | None = None) -> FlagPage:
     """A page of flagged schools, worst first. The cursor carries the last school's place in that
     order, so a page neither repeats nor skips a school whose place did not change meanwhile."""
     limit = clamp_limit(limit)
-    after = _decode(cursor) if cursor else None
+    after = place_after(cursor) if cursor else None
     today = today or date.today()
     keys, schools = _ordered(session, filters, by=by, today=today, keep=True)
-    start = bisect.bisect_right(keys, after) if after is not None else 0
+    on_page, next_cursor = page_keys(keys, after, limit)
     if schools is None:  # the order was kept: the shown schools' flags, worked out now
-        ids = [key[-1] for key in keys[start:start + limit]]
-        shown = {s.id: s for s in _evaluate(session, by=by, school_ids=ids, today=today)}
-        items = [m for i in ids if (s := shown.get(i)) is not None and (m := _matching(s, filters)) is not None]
-    else:
-        items = schools[start:start + limit]
-    more = start + limit < len(keys)
-    return FlagPage(items, len(keys), limit, _encode(keys[start + limit - 1]) if more else None)
+        ids = [key[-1] for key in on_page]
+        schools = {s.id: s for s in _evaluate(session, by=by, school_ids=ids, today=today)}
+    return FlagPage(shown(on_page, schools, filters), len(keys), limit, next_cursor)
 
 
 # --- manual flags and overrides -------------------------------------------------------------------

@@ -104,7 +104,7 @@ async def best_of_three(call, path: str, requests: int) -> dict:  # noqa: ANN001
     return {"us": round(min(runs), 1), "runs_us": [round(r, 1) for r in runs], "bytes": size}
 
 
-def real_paths(database_url: str, slug: str, token: str) -> dict[str, str]:
+def real_paths(database_url: str, slug: str) -> dict[str, str]:
     """The real endpoints to time: a school of the partnership, its first pages."""
     from sqlalchemy import create_engine, text
 
@@ -139,7 +139,7 @@ async def measure(database_url: str, slug: str, token: str, requests: int) -> di
                            ("+ the API token's check", "/probe/principal")):
             layers[name] = await best_of_three(ours_late, path, requests)
         endpoints = {}
-        for name, path in real_paths(database_url, slug, token).items():
+        for name, path in real_paths(database_url, slug).items():
             ours = await best_of_three(ours_late, path, max(100, requests // 5))
             theirs = await best_of_three(baseline, path, max(100, requests // 5))
             endpoints[name] = {"path": path, "ours": ours, "raw": theirs,
